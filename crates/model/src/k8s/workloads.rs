@@ -1,0 +1,14 @@
+//! Workload controllers (placeholder).
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! placeholder {
+    ($($name:ident)*) => {$(
+        /// Placeholder.
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {}
+    )*};
+}
+
+placeholder!(Deployment StatefulSet DaemonSet ReplicaSet Job CronJob);

@@ -1,0 +1,106 @@
+//! The position-carrying document tree.
+
+/// A position in the source text: 1-based line and column, 0-based byte offset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+}
+
+/// How a scalar was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    /// Unquoted: its type is inferred (`80`, `true`, `null`, `web`).
+    Plain,
+    /// Single- or double-quoted, or a block scalar: always a string.
+    Quoted,
+}
+
+/// A node's content.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A scalar with its source text.
+    Scalar(String, ScalarStyle),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order; keys are scalars.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A value and where it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The content.
+    pub value: Value,
+    /// Where it starts in the source.
+    pub pos: Pos,
+}
+
+impl Node {
+    /// A plain null, empty scalar, `~` or `null`.
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(t, ScalarStyle::Plain) if is_null_text(t))
+    }
+
+    /// The scalar text, if this is a scalar.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(t, _) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The value under `key`, if this is a mapping that has it.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The key node for `key` (its position is the line a field starts on).
+    #[must_use]
+    pub fn get_key(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, _)| k),
+            _ => None,
+        }
+    }
+
+    /// Walks a field path (`spec.ingress[0].ports`) and returns the position of the deepest node
+    /// reached: a field's key position, or an item's position. Paths that leave the tree stop at
+    /// the last node found, which is still the best line to show.
+    #[must_use]
+    pub fn position_of(&self, path: &super::FieldPath) -> Pos {
+        let mut node = self;
+        let mut pos = self.pos;
+        for seg in path.segments() {
+            match seg {
+                super::Segment::Key(k) => match (node.get_key(k), node.get(k)) {
+                    (Some(key), Some(value)) => {
+                        pos = key.pos;
+                        node = value;
+                    }
+                    _ => return pos,
+                },
+                super::Segment::Index(i) => match &node.value {
+                    Value::Seq(items) if *i < items.len() => {
+                        node = &items[*i];
+                        pos = node.pos;
+                    }
+                    _ => return pos,
+                },
+            }
+        }
+        pos
+    }
+}
+
+pub(crate) fn is_null_text(t: &str) -> bool {
+    matches!(t, "" | "~" | "null" | "Null" | "NULL")
+}
