@@ -24,6 +24,6 @@ mod serde_util;
 pub mod validate;
 pub mod yaml;
 
-
-
-
+pub use load::{LoadError, Loaded, Origin, load_str};
+pub use resource::{Kind, Resource};
+pub use validate::{Severity, Violation};

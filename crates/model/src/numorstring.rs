@@ -25,18 +25,23 @@ impl Port {
     /// A sentence saying why the text is not a port.
     pub fn parse(text: &str) -> Result<Port, String> {
         let number = |s: &str| -> Result<u16, String> {
-            s.parse::<u16>().map_err(|_| format!("port `{s}` is not a number from 0 to 65535"))
+            s.parse::<u16>()
+                .map_err(|_| format!("port `{s}` is not a number from 0 to 65535"))
         };
         if let Some((a, b)) = text.split_once(':') {
             let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
             if all_digits(a) && all_digits(b) {
                 let (min, max) = (number(a)?, number(b)?);
                 if min > max {
-                    return Err(format!("port range `{text}` has its minimum above its maximum"));
+                    return Err(format!(
+                        "port range `{text}` has its minimum above its maximum"
+                    ));
                 }
                 return Ok(Port::Range(min, max));
             }
-            return Err(format!("`{text}` is neither a port, a range `min:max` nor a port name"));
+            return Err(format!(
+                "`{text}` is neither a port, a range `min:max` nor a port name"
+            ));
         }
         if !text.is_empty() && text.bytes().all(|c| c.is_ascii_digit()) {
             return number(text).map(Port::Number);
@@ -109,8 +114,14 @@ pub enum Protocol {
 }
 
 /// The protocol names Calico v3 accepts and their numbers.
-pub const PROTOCOL_NAMES: [(&str, u8); 6] =
-    [("TCP", 6), ("UDP", 17), ("ICMP", 1), ("ICMPv6", 58), ("SCTP", 132), ("UDPLite", 136)];
+pub const PROTOCOL_NAMES: [(&str, u8); 6] = [
+    ("TCP", 6),
+    ("UDP", 17),
+    ("ICMP", 1),
+    ("ICMPv6", 58),
+    ("SCTP", 132),
+    ("UDPLite", 136),
+];
 
 impl Protocol {
     /// The protocol number, if the protocol is a number or a known name.
@@ -118,7 +129,10 @@ impl Protocol {
     pub fn number(&self) -> Option<u8> {
         match self {
             Protocol::Number(n) => Some(*n),
-            Protocol::Name(name) => PROTOCOL_NAMES.iter().find(|(n, _)| n == name).map(|(_, v)| *v),
+            Protocol::Name(name) => PROTOCOL_NAMES
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| *v),
         }
     }
 
@@ -171,7 +185,8 @@ impl<'de> Deserialize<'de> for Protocol {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Protocol, E> {
                 // A quoted number is a number (Calico's Uint8OrString does the same).
-                Ok(v.parse::<u8>().map_or_else(|_| Protocol::Name(v.to_string()), Protocol::Number))
+                Ok(v.parse::<u8>()
+                    .map_or_else(|_| Protocol::Name(v.to_string()), Protocol::Number))
             }
         }
         d.deserialize_any(ProtocolVisitor)

@@ -21,7 +21,10 @@ fn bench(c: &mut Criterion) {
     let sel = Selector::parse(CALICO_BENCH_SELECTOR).unwrap();
     let labels: BTreeMap<String, String> = (0..10)
         .map(|i| (format!("label-{i}"), format!("value-{i}")))
-        .chain([("a".to_string(), "b".to_string()), ("c".to_string(), "e".to_string())])
+        .chain([
+            ("a".to_string(), "b".to_string()),
+            ("c".to_string(), "e".to_string()),
+        ])
         .collect();
     c.bench_function("B1 evaluate calico bench selector (12 labels)", |b| {
         b.iter(|| black_box(&sel).matches(black_box(&labels)));
@@ -35,7 +38,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(&typical_sel).matches(black_box(&pod)));
     });
     c.bench_function("B1 canonical text + unique id", |b| {
-        b.iter(|| Selector::parse(black_box(CALICO_BENCH_SELECTOR)).unwrap().unique_id());
+        b.iter(|| {
+            Selector::parse(black_box(CALICO_BENCH_SELECTOR))
+                .unwrap()
+                .unique_id()
+        });
     });
 }
 

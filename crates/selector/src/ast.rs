@@ -86,7 +86,9 @@ impl Expr {
             Expr::In(k, set) => labels.get_label(k).is_some_and(|v| set.contains(v)),
             Expr::NotIn(k, set) => labels.get_label(k).is_none_or(|v| !set.contains(v)),
             Expr::Contains(k, s) => labels.get_label(k).is_some_and(|v| v.contains(s.as_str())),
-            Expr::StartsWith(k, s) => labels.get_label(k).is_some_and(|v| v.starts_with(s.as_str())),
+            Expr::StartsWith(k, s) => labels
+                .get_label(k)
+                .is_some_and(|v| v.starts_with(s.as_str())),
             Expr::EndsWith(k, s) => labels.get_label(k).is_some_and(|v| v.ends_with(s.as_str())),
             Expr::Not(e) => !e.matches(labels),
             Expr::And(es) => es.iter().all(|e| e.matches(labels)),
@@ -160,7 +162,12 @@ fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char(quote)
 }
 
-fn write_set(f: &mut fmt::Formatter<'_>, label: &str, op: &str, set: &BTreeSet<String>) -> fmt::Result {
+fn write_set(
+    f: &mut fmt::Formatter<'_>,
+    label: &str,
+    op: &str,
+    set: &BTreeSet<String>,
+) -> fmt::Result {
     write!(f, "{label} {op} {{")?;
     for (i, v) in set.iter().enumerate() {
         if i > 0 {

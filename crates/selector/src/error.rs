@@ -75,15 +75,15 @@ impl ParseError {
             ParseErrorKind::SingleEquals => Some("did you mean `==`?".into()),
             ParseErrorKind::SingleAmpersand => Some("did you mean `&&`?".into()),
             ParseErrorKind::SinglePipe => Some("did you mean `||`?".into()),
-            ParseErrorKind::UnterminatedString { quote } => {
-                Some(format!("close the string with {quote}; selector strings have no escapes"))
-            }
+            ParseErrorKind::UnterminatedString { quote } => Some(format!(
+                "close the string with {quote}; selector strings have no escapes"
+            )),
             ParseErrorKind::ExpectedString { .. } => {
                 Some("compare a label with a quoted value, e.g. app == \"web\"".into())
             }
-            ParseErrorKind::ExpectedLabel { found: Some('\n' | '\r') } => {
-                Some("selectors are a single line: only spaces and tabs separate tokens".into())
-            }
+            ParseErrorKind::ExpectedLabel {
+                found: Some('\n' | '\r'),
+            } => Some("selectors are a single line: only spaces and tabs separate tokens".into()),
             _ => None,
         }
     }
@@ -95,7 +95,11 @@ impl ParseError {
         let end = self.span.end.clamp(start, input.len());
         let prefix_width = input[..start].chars().count();
         let width = input[start..end].chars().count().max(1);
-        let mut out = format!("{self}\n  {input}\n  {}{}", " ".repeat(prefix_width), "^".repeat(width));
+        let mut out = format!(
+            "{self}\n  {input}\n  {}{}",
+            " ".repeat(prefix_width),
+            "^".repeat(width)
+        );
         if let Some(help) = self.help() {
             out.push(' ');
             out.push_str(&help);
@@ -128,13 +132,19 @@ impl fmt::Display for ParseError {
                 write!(f, "expected a label name, found {c:?}")
             }
             ParseErrorKind::LabelTooLong { length } => {
-                write!(f, "label name is {length} characters long; the maximum is 512")
+                write!(
+                    f,
+                    "label name is {length} characters long; the maximum is 512"
+                )
             }
             ParseErrorKind::Unexpected { found, expected } => {
                 write!(f, "unexpected {found}; expected {}", one_of(expected))
             }
             ParseErrorKind::ExpectedString { operator, found } => {
-                write!(f, "expected a quoted string after `{operator}`, found {found}")
+                write!(
+                    f,
+                    "expected a quoted string after `{operator}`, found {found}"
+                )
             }
         }?;
         write!(f, " (at byte {})", self.span.start)

@@ -152,7 +152,12 @@ fn is_blank(b: u8) -> bool {
 /// # Errors
 /// A [`ParseError`] for input no selector token can start with.
 pub fn tokenize(input: &str) -> Result<Vec<Token<'_>>, ParseError> {
-    Lexer { input, bytes: input.as_bytes(), pos: 0 }.run()
+    Lexer {
+        input,
+        bytes: input.as_bytes(),
+        pos: 0,
+    }
+    .run()
 }
 
 struct Lexer<'a> {
@@ -168,10 +173,19 @@ impl<'a> Lexer<'a> {
             self.skip_blanks();
             let start = self.pos;
             let Some(&b) = self.bytes.get(self.pos) else {
-                tokens.push(Token { kind: TokenKind::Eof, span: start..start });
+                tokens.push(Token {
+                    kind: TokenKind::Eof,
+                    span: start..start,
+                });
                 return Ok(tokens);
             };
-            let after_label = matches!(tokens.last(), Some(Token { kind: TokenKind::Label(_), .. }));
+            let after_label = matches!(
+                tokens.last(),
+                Some(Token {
+                    kind: TokenKind::Label(_),
+                    ..
+                })
+            );
             let kind = match b {
                 b'(' => self.single(TokenKind::LParen),
                 b')' => self.single(TokenKind::RParen),
@@ -193,7 +207,10 @@ impl<'a> Lexer<'a> {
                 _ if after_label => self.operator(&tokens)?,
                 _ => self.word()?,
             };
-            tokens.push(Token { kind, span: start..self.pos });
+            tokens.push(Token {
+                kind,
+                span: start..self.pos,
+            });
         }
     }
 
@@ -235,7 +252,9 @@ impl<'a> Lexer<'a> {
                 Ok(TokenKind::StringLiteral(&self.input[body..body + len]))
             }
             None => Err(ParseError::new(
-                ParseErrorKind::UnterminatedString { quote: char::from(quote) },
+                ParseErrorKind::UnterminatedString {
+                    quote: char::from(quote),
+                },
                 open..self.bytes.len(),
             )),
         }
@@ -259,7 +278,10 @@ impl<'a> Lexer<'a> {
         }
         let label = tokens.last().map_or("", |t| t.kind.value()).to_string();
         let end = self.word_end(self.pos).max(self.pos + 1);
-        Err(ParseError::new(ParseErrorKind::ExpectedOperator { label }, self.pos..end))
+        Err(ParseError::new(
+            ParseErrorKind::ExpectedOperator { label },
+            self.pos..end,
+        ))
     }
 
     fn match_words(&self, words: &[&str]) -> Option<usize> {
@@ -282,7 +304,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn word_end(&self, from: usize) -> usize {
-        from + self.bytes[from..].iter().take_while(|&&c| is_identifier_byte(c)).count()
+        from + self.bytes[from..]
+            .iter()
+            .take_while(|&&c| is_identifier_byte(c))
+            .count()
     }
 
     /// A label, or one of the functions `has(label)`, `all()`, `global()`.
@@ -293,14 +318,18 @@ impl<'a> Lexer<'a> {
             self.skip_blanks();
             let label = self.identifier()?;
             self.skip_blanks();
-            return self.close_paren(open, "has").map(|()| TokenKind::Has(label));
+            return self
+                .close_paren(open, "has")
+                .map(|()| TokenKind::Has(label));
         }
         for (name, kind) in [("all(", TokenKind::All), ("global(", TokenKind::Global)] {
             if self.rest().starts_with(name.as_bytes()) {
                 let open = self.pos;
                 self.pos += name.len();
                 self.skip_blanks();
-                return self.close_paren(open, &name[..name.len() - 1]).map(|()| kind);
+                return self
+                    .close_paren(open, &name[..name.len() - 1])
+                    .map(|()| kind);
             }
         }
         self.identifier().map(TokenKind::Label)
@@ -313,7 +342,9 @@ impl<'a> Lexer<'a> {
         } else {
             let end = (self.pos + 1).min(self.bytes.len()).max(open + 1);
             Err(ParseError::new(
-                ParseErrorKind::UnclosedFunction { function: function.to_string() },
+                ParseErrorKind::UnclosedFunction {
+                    function: function.to_string(),
+                },
                 open..end,
             ))
         }
@@ -325,11 +356,16 @@ impl<'a> Lexer<'a> {
         if end == start {
             let found = self.input[start..].chars().next();
             let span_end = start + found.map_or(0, char::len_utf8);
-            return Err(ParseError::new(ParseErrorKind::ExpectedLabel { found }, start..span_end));
+            return Err(ParseError::new(
+                ParseErrorKind::ExpectedLabel { found },
+                start..span_end,
+            ));
         }
         if end - start > MAX_LABEL_LENGTH {
             return Err(ParseError::new(
-                ParseErrorKind::LabelTooLong { length: end - start },
+                ParseErrorKind::LabelTooLong {
+                    length: end - start,
+                },
                 start..end,
             ));
         }

@@ -57,7 +57,10 @@ impl Selector {
     /// Wraps an expression.
     #[must_use]
     pub fn from_expr(expr: Expr) -> Selector {
-        Selector { expr, canonical: OnceLock::new() }
+        Selector {
+            expr,
+            canonical: OnceLock::new(),
+        }
     }
 
     /// The selector matching everything.
@@ -121,7 +124,10 @@ pub fn unique_id(prefix: &str, content: &str) -> String {
     hasher.update(b":");
     hasher.update(content.as_bytes());
     let digest = hasher.finalize();
-    format!("{prefix}:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
+    format!(
+        "{prefix}:{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+    )
 }
 
 /// Whether `label` is a valid selector label name (Calico's `tokenizer.ValidLabel`).

@@ -7,8 +7,14 @@ use crate::ast::Expr;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::lexer::{Token, TokenKind, tokenize};
 
-const OPERAND: &[&str] =
-    &["a label", "`has(...)`", "`all()`", "`global()`", "`!`", "`(`"];
+const OPERAND: &[&str] = &[
+    "a label",
+    "`has(...)`",
+    "`all()`",
+    "`global()`",
+    "`!`",
+    "`(`",
+];
 const AFTER_OPERAND: &[&str] = &["`&&`", "`||`", "`)`", "end of selector"];
 const AFTER_LABEL: &[&str] = &[
     "`==`",
@@ -25,12 +31,18 @@ pub(crate) fn parse(text: &str) -> Result<Expr, ParseError> {
     if tokens[0].kind == TokenKind::Eof {
         return Ok(Expr::All);
     }
-    let mut parser = Parser { tokens: &tokens, at: 0 };
+    let mut parser = Parser {
+        tokens: &tokens,
+        at: 0,
+    };
     let expr = parser.or_expr()?;
     let rest = parser.peek();
     if rest.kind != TokenKind::Eof {
-        let expected: &[&str] =
-            if rest.kind == TokenKind::RParen { &["`&&`", "`||`", "end of selector"] } else { AFTER_OPERAND };
+        let expected: &[&str] = if rest.kind == TokenKind::RParen {
+            &["`&&`", "`||`", "end of selector"]
+        } else {
+            AFTER_OPERAND
+        };
         return Err(unexpected(rest, expected));
     }
     Ok(expr)
@@ -43,7 +55,10 @@ struct Parser<'t, 'a> {
 
 fn unexpected(token: &Token<'_>, expected: &'static [&'static str]) -> ParseError {
     ParseError::new(
-        ParseErrorKind::Unexpected { found: token.kind.describe(), expected },
+        ParseErrorKind::Unexpected {
+            found: token.kind.describe(),
+            expected,
+        },
         token.span.clone(),
     )
 }
@@ -68,7 +83,11 @@ impl<'a> Parser<'_, 'a> {
             self.bump();
             operands.push(self.and_expr()?);
         }
-        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::Or(operands) })
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Expr::Or(operands)
+        })
     }
 
     fn and_expr(&mut self) -> Result<Expr, ParseError> {
@@ -77,7 +96,11 @@ impl<'a> Parser<'_, 'a> {
             self.bump();
             operands.push(self.operation()?);
         }
-        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::And(operands) })
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Expr::And(operands)
+        })
     }
 
     /// One operation, possibly preceded by a run of `!` that collapses to one negation or none.
@@ -123,7 +146,10 @@ impl<'a> Parser<'_, 'a> {
         match value.kind {
             TokenKind::StringLiteral(v) => Ok(build(label, v.to_string())),
             other => Err(ParseError::new(
-                ParseErrorKind::ExpectedString { operator: name, found: other.describe() },
+                ParseErrorKind::ExpectedString {
+                    operator: name,
+                    found: other.describe(),
+                },
                 value.span,
             )),
         }

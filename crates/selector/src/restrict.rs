@@ -21,7 +21,11 @@ type Restrictions = BTreeMap<String, LabelRestriction>;
 /// `None` means "no restriction at all".
 pub(crate) fn restrictions(expr: &Expr) -> Option<Restrictions> {
     let single = |k: &str, values: Option<BTreeSet<String>>| {
-        let r = LabelRestriction { must_be_present: true, must_have_one_of_values: values, ..Default::default() };
+        let r = LabelRestriction {
+            must_be_present: true,
+            must_have_one_of_values: values,
+            ..Default::default()
+        };
         Some(BTreeMap::from([(k.to_string(), r)]))
     };
     match expr {
@@ -32,7 +36,10 @@ pub(crate) fn restrictions(expr: &Expr) -> Option<Restrictions> {
         }
         Expr::Not(inner) => match inner.as_ref() {
             Expr::Has(k) => {
-                let r = LabelRestriction { must_be_absent: true, ..Default::default() };
+                let r = LabelRestriction {
+                    must_be_absent: true,
+                    ..Default::default()
+                };
                 Some(BTreeMap::from([(k.clone(), r)]))
             }
             _ => None,
@@ -47,11 +54,13 @@ pub(crate) fn restrictions(expr: &Expr) -> Option<Restrictions> {
                             let ra = a.entry(k).or_default();
                             ra.must_be_present |= rb.must_be_present;
                             ra.must_be_absent |= rb.must_be_absent;
-                            ra.must_have_one_of_values =
-                                match (ra.must_have_one_of_values.take(), rb.must_have_one_of_values) {
-                                    (Some(x), Some(y)) => Some(x.intersection(&y).cloned().collect()),
-                                    (x, y) => x.or(y),
-                                };
+                            ra.must_have_one_of_values = match (
+                                ra.must_have_one_of_values.take(),
+                                rb.must_have_one_of_values,
+                            ) {
+                                (Some(x), Some(y)) => Some(x.intersection(&y).cloned().collect()),
+                                (x, y) => x.or(y),
+                            };
                         }
                         a
                     }
@@ -71,7 +80,10 @@ pub(crate) fn restrictions(expr: &Expr) -> Option<Restrictions> {
                         let merged = LabelRestriction {
                             must_be_present: ra.must_be_present && rb.must_be_present,
                             must_be_absent: ra.must_be_absent && rb.must_be_absent,
-                            must_have_one_of_values: match (ra.must_have_one_of_values, &rb.must_have_one_of_values) {
+                            must_have_one_of_values: match (
+                                ra.must_have_one_of_values,
+                                &rb.must_have_one_of_values,
+                            ) {
                                 (Some(x), Some(y)) => Some(x.union(y).cloned().collect()),
                                 _ => None,
                             },

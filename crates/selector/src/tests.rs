@@ -2,7 +2,10 @@ use super::*;
 use std::collections::BTreeMap;
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
 }
 
 /// `err!(input => "message fragment" @ start..end)`: the parse fails, the message contains the
@@ -10,7 +13,13 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 macro_rules! err {
     ($input:expr => $msg:expr, @ $span:expr) => {{
         let e = Selector::parse($input).expect_err($input);
-        assert!(e.to_string().contains($msg), "{:?}: message {:?} lacks {:?}", $input, e.to_string(), $msg);
+        assert!(
+            e.to_string().contains($msg),
+            "{:?}: message {:?} lacks {:?}",
+            $input,
+            e.to_string(),
+            $msg
+        );
         assert_eq!(e.span, $span, "{:?}: span of {}", $input, e);
     }};
 }
@@ -38,7 +47,10 @@ fn errors_point_at_the_offending_bytes() {
 fn render_draws_a_caret_under_the_span() {
     let e = Selector::parse(r#"role = "db""#).unwrap_err();
     let text = e.render(r#"role = "db""#);
-    assert!(text.ends_with("  role = \"db\"\n       ^ did you mean `==`?"), "{text}");
+    assert!(
+        text.ends_with("  role = \"db\"\n       ^ did you mean `==`?"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -59,9 +71,17 @@ fn absent_labels_follow_calico() {
         ("all()", true),
         ("global()", true),
     ] {
-        assert_eq!(Selector::parse(sel).unwrap().matches(&none), expect, "{sel}");
+        assert_eq!(
+            Selector::parse(sel).unwrap().matches(&none),
+            expect,
+            "{sel}"
+        );
     }
-    assert!(Selector::parse("has(a)").unwrap().matches(&labels(&[("a", "")])));
+    assert!(
+        Selector::parse("has(a)")
+            .unwrap()
+            .matches(&labels(&[("a", "")]))
+    );
 }
 
 #[test]
@@ -71,14 +91,21 @@ fn canonical_form_and_unique_id() {
     assert_eq!(s.unique_id(), "s:lh3haoY1ikTRkd4UZu0nWSaIBknYLPJLX16d-w");
     assert_eq!(Selector::parse("").unwrap().canonical(), "all()");
     assert_eq!(Selector::parse("!(!has(a))").unwrap().canonical(), "has(a)");
-    assert_eq!(Selector::parse("(a == 'x' && b == 'y') && c == 'z'").unwrap().canonical(),
-        "((a == \"x\" && b == \"y\") && c == \"z\")");
+    assert_eq!(
+        Selector::parse("(a == 'x' && b == 'y') && c == 'z'")
+            .unwrap()
+            .canonical(),
+        "((a == \"x\" && b == \"y\") && c == \"z\")"
+    );
 }
 
 #[test]
 fn prefixing_labels() {
     let s = Selector::parse("team == 'a' || !has(x)").unwrap();
-    assert_eq!(s.with_label_prefix("pcns.").canonical(), "(pcns.team == \"a\" || !has(pcns.x))");
+    assert_eq!(
+        s.with_label_prefix("pcns.").canonical(),
+        "(pcns.team == \"a\" || !has(pcns.x))"
+    );
 }
 
 #[test]
@@ -110,8 +137,10 @@ mod properties {
             (label(), value()).prop_map(|(k, v)| Expr::Contains(k, v)),
             (label(), value()).prop_map(|(k, v)| Expr::StartsWith(k, v)),
             (label(), value()).prop_map(|(k, v)| Expr::EndsWith(k, v)),
-            (label(), proptest::collection::btree_set(value(), 0..3)).prop_map(|(k, s)| Expr::In(k, s)),
-            (label(), proptest::collection::btree_set(value(), 0..3)).prop_map(|(k, s)| Expr::NotIn(k, s)),
+            (label(), proptest::collection::btree_set(value(), 0..3))
+                .prop_map(|(k, s)| Expr::In(k, s)),
+            (label(), proptest::collection::btree_set(value(), 0..3))
+                .prop_map(|(k, s)| Expr::NotIn(k, s)),
         ];
         leaf.prop_recursive(4, 24, 3, |inner| {
             prop_oneof![

@@ -13,7 +13,11 @@ use crate::serde_util::ser_opt_float;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TierSpec {
     /// Order among tiers; lower first; none = last (defaulted to 1,000,000 on create).
-    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_float")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_float"
+    )]
     pub order: Option<f64>,
     /// Action at the end of the tier for traffic that matched no rule: `Deny` or `Pass`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,7 +16,11 @@ pub const CALICO_API_VERSION: &str = "projectcalico.org/v3";
 /// A Calico object: type meta, metadata, spec, and the status some kinds carry (kept as given;
 /// status is written by controllers, never acted on).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, bound = "S: Serialize + DeserializeOwned + Default")]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    bound = "S: Serialize + DeserializeOwned + Default"
+)]
 pub struct Object<S> {
     /// `projectcalico.org/v3`.
     pub api_version: String,
@@ -40,7 +44,10 @@ impl<S: Default> Object<S> {
         Object {
             api_version: CALICO_API_VERSION.to_string(),
             kind: kind.to_string(),
-            metadata: ObjectMeta { name: name.to_string(), ..ObjectMeta::default() },
+            metadata: ObjectMeta {
+                name: name.to_string(),
+                ..ObjectMeta::default()
+            },
             spec: S::default(),
             status: None,
         }

@@ -6,7 +6,9 @@ use crate::rule::{PolicyType, Rule};
 use crate::serde_util::{is_false, ser_opt_float};
 
 /// What a staged policy would do to its enforced counterpart.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum StagedAction {
     /// Create or replace the enforced policy.
     #[default]
@@ -17,6 +19,19 @@ pub enum StagedAction {
     Learn,
     /// Ignore.
     Ignore,
+}
+
+/// Calico accepts an empty `stagedAction` and treats it as absent.
+fn de_staged_action<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<StagedAction>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    match text.as_deref() {
+        None | Some("") => Ok(None),
+        Some(other) => {
+            StagedAction::deserialize(serde::de::value::StrDeserializer::new(other)).map(Some)
+        }
+    }
 }
 
 /// The only performance hint Calico defines.
@@ -79,8 +94,8 @@ policy_spec! {
 policy_spec! {
     /// `StagedNetworkPolicySpec`: a NetworkPolicy that is evaluated and reported, not enforced.
     StagedNetworkPolicySpec {
-        /// What the staged policy would do.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// What the staged policy would do (empty: `Set`).
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de_staged_action")]
         pub staged_action: Option<StagedAction>,
     } then {
         /// Extra selector over the pod's service-account labels.
@@ -119,8 +134,8 @@ policy_spec! {
 policy_spec! {
     /// `StagedGlobalNetworkPolicySpec`.
     StagedGlobalNetworkPolicySpec {
-        /// What the staged policy would do.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// What the staged policy would do (empty: `Set`).
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de_staged_action")]
         pub staged_action: Option<StagedAction>,
     } then {
         /// Apply in the raw table, before connection tracking.
@@ -148,21 +163,38 @@ policy_spec! {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StagedKubernetesNetworkPolicySpec {
-    /// What the staged policy would do.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the staged policy would do (empty: `Set`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de_staged_action"
+    )]
     pub staged_action: Option<StagedAction>,
     /// Pods the policy selects.
     #[serde(default)]
     pub pod_selector: crate::meta::LabelSelector,
     /// Ingress rules.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ingress: Vec<crate::k8s::network_policy::NetworkPolicyIngressRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<Vec<crate::k8s::network_policy::NetworkPolicyIngressRule>>,
     /// Egress rules.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub egress: Vec<crate::k8s::network_policy::NetworkPolicyEgressRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Vec<crate::k8s::network_policy::NetworkPolicyEgressRule>>,
     /// Directions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub policy_types: Vec<PolicyType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_types: Option<Vec<PolicyType>>,
+}
+
+impl StagedKubernetesNetworkPolicySpec {
+    /// The Kubernetes spec this staged policy would enforce.
+    #[must_use]
+    pub fn to_enforced(&self) -> crate::k8s::network_policy::NetworkPolicySpec {
+        crate::k8s::network_policy::NetworkPolicySpec {
+            pod_selector: self.pod_selector.clone(),
+            ingress: self.ingress.clone(),
+            egress: self.egress.clone(),
+            policy_types: self.policy_types.clone(),
+        }
+    }
 }
 
 /// Converts a staged spec to the spec it would enforce (Calico's `ConvertStagedPolicyToEnforced`).

@@ -1,7 +1,12 @@
 //! Validation with Calico's rules. Every violation names the field path it is about, so the
 //! loader can point at the line; the CLI prints `file:line: kind/name: field: reason`.
 
+pub mod calico;
+mod dispatch;
 pub mod names;
+pub mod rules;
+
+pub use dispatch::validate;
 
 use std::fmt;
 
@@ -47,17 +52,27 @@ pub struct Report {
 impl Report {
     /// Records an error.
     pub fn error(&mut self, path: FieldPath, message: impl Into<String>) {
-        self.violations.push(Violation { severity: Severity::Error, path, message: message.into() });
+        self.violations.push(Violation {
+            severity: Severity::Error,
+            path,
+            message: message.into(),
+        });
     }
 
     /// Records a warning.
     pub fn warn(&mut self, path: FieldPath, message: impl Into<String>) {
-        self.violations.push(Violation { severity: Severity::Warning, path, message: message.into() });
+        self.violations.push(Violation {
+            severity: Severity::Warning,
+            path,
+            message: message.into(),
+        });
     }
 
     /// Whether any error (not warning) was recorded.
     #[must_use]
     pub fn has_errors(&self) -> bool {
-        self.violations.iter().any(|v| v.severity == Severity::Error)
+        self.violations
+            .iter()
+            .any(|v| v.severity == Severity::Error)
     }
 }

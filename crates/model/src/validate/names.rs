@@ -8,7 +8,8 @@ use std::net::IpAddr;
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -25,7 +26,8 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
 pub fn is_qualified_name_part(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && s.as_bytes()[0].is_ascii_alphanumeric()
         && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
 }
@@ -60,7 +62,9 @@ pub fn label_value_problem(value: &str) -> Option<String> {
     if value.is_empty() || is_qualified_name_part(value) {
         None
     } else if value.len() > 63 {
-        Some(format!("label value `{value}` is longer than 63 characters"))
+        Some(format!(
+            "label value `{value}` is longer than 63 characters"
+        ))
     } else {
         Some(format!(
             "label value `{value}` is invalid: it must be empty or letters, digits, `-`, `_` or \
@@ -75,7 +79,8 @@ pub fn label_value_problem(value: &str) -> Option<String> {
 pub fn is_port_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 15
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && s.bytes().any(|b| b.is_ascii_lowercase())
         && !s.starts_with('-')
         && !s.ends_with('-')
@@ -94,5 +99,7 @@ pub fn parse_cidr(s: &str) -> Option<(ipnet::IpNet, bool)> {
     if let Ok(net) = s.parse::<ipnet::IpNet>() {
         return Some((net, net.trunc() == net));
     }
-    s.parse::<IpAddr>().ok().map(|ip| (ipnet::IpNet::from(ip), true))
+    s.parse::<IpAddr>()
+        .ok()
+        .map(|ip| (ipnet::IpNet::from(ip), true))
 }

@@ -22,12 +22,17 @@ pub struct DeError {
 
 impl DeError {
     fn new(message: String) -> DeError {
-        DeError { path: FieldPath::root(), pos: Pos::default(), message, located: false }
+        DeError {
+            path: FieldPath::root(),
+            pos: Pos::default(),
+            message,
+            located: false,
+        }
     }
 
     fn locate(mut self, path: &Path<'_>, pos: Pos) -> DeError {
         if !self.located {
-            self.path = path.to_field_path();
+            self.path = path.as_field_path();
             self.pos = pos;
             self.located = true;
         }
@@ -49,11 +54,17 @@ impl de::Error for DeError {
     }
 
     fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::new(format!("expected {exp}, found {}", describe_unexpected(&unexp)))
+        DeError::new(format!(
+            "expected {exp}, found {}",
+            describe_unexpected(&unexp)
+        ))
     }
 
     fn invalid_value(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::new(format!("invalid value {}: expected {exp}", describe_unexpected(&unexp)))
+        DeError::new(format!(
+            "invalid value {}: expected {exp}",
+            describe_unexpected(&unexp)
+        ))
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -67,7 +78,10 @@ impl de::Error for DeError {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        let mut msg = format!("unknown value `{variant}`; expected one of {}", quote_list(expected));
+        let mut msg = format!(
+            "unknown value `{variant}`; expected one of {}",
+            quote_list(expected)
+        );
         if let Some(s) = suggest(variant, expected) {
             msg.push_str(&format!(" (did you mean `{s}`?)"));
         }
@@ -84,7 +98,11 @@ impl de::Error for DeError {
 }
 
 fn quote_list(items: &[&str]) -> String {
-    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn describe_unexpected(u: &de::Unexpected<'_>) -> String {
@@ -129,7 +147,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// # Errors
 /// The first mismatch between the node and the type, with its field path and position.
 pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
-    T::deserialize(NodeDe { node, path: Path::ROOT })
+    T::deserialize(NodeDe {
+        node,
+        path: Path::ROOT,
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -146,10 +167,15 @@ enum Seg<'p> {
 }
 
 impl<'p> Path<'p> {
-    const ROOT: Path<'static> = Path { parent: None, seg: Seg::Root };
+    const ROOT: Path<'static> = Path {
+        parent: None,
+        seg: Seg::Root,
+    };
 
-    fn to_field_path(&self) -> FieldPath {
-        let base = self.parent.map_or_else(FieldPath::root, Path::to_field_path);
+    fn as_field_path(&self) -> FieldPath {
+        let base = self
+            .parent
+            .map_or_else(FieldPath::root, Path::as_field_path);
         match self.seg {
             Seg::Root => base,
             Seg::Key(k) => base.key(k),
@@ -172,8 +198,12 @@ fn describe(node: &Node) -> String {
 /// YAML 1.1 booleans, as go-yaml v2 reads them.
 fn plain_bool(t: &str) -> Option<bool> {
     match t {
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" => Some(true),
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" => Some(false),
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -213,8 +243,13 @@ fn plain_float(t: &str) -> Option<f64> {
         _ => {}
     }
     let body = t.trim_start_matches(['+', '-']);
-    let looks_numeric = body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
-        && body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let looks_numeric = body
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     if looks_numeric { t.parse().ok() } else { None }
 }
 
@@ -225,8 +260,11 @@ struct NodeDe<'a, 'p> {
 
 impl<'a> NodeDe<'a, '_> {
     fn fail<T>(&self, expected: &str) -> Result<T, DeError> {
-        Err(DeError::new(format!("expected {expected}, found {}", describe(self.node)))
-            .locate(&self.path, self.node.pos))
+        Err(DeError::new(format!(
+            "expected {expected}, found {}",
+            describe(self.node)
+        ))
+        .locate(&self.path, self.node.pos))
     }
 
     fn plain(&self) -> Option<&'a str> {
@@ -279,7 +317,11 @@ impl<'a> de::Deserializer<'a> for NodeDe<'a, '_> {
                     visitor.visit_borrowed_str(t)
                 }
             }
-            Value::Seq(items) => visitor.visit_seq(SeqDe { items, next: 0, path: &self.path }),
+            Value::Seq(items) => visitor.visit_seq(SeqDe {
+                items,
+                next: 0,
+                path: &self.path,
+            }),
             Value::Map(entries) => visitor.visit_map(MapDe::new(entries, &self.path)),
         };
         self.at(r)
@@ -312,7 +354,9 @@ impl<'a> de::Deserializer<'a> for NodeDe<'a, '_> {
 
     fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Scalar(t, ScalarStyle::Plain) if is_null_text(t) => self.at(visitor.visit_borrowed_str("")),
+            Value::Scalar(t, ScalarStyle::Plain) if is_null_text(t) => {
+                self.at(visitor.visit_borrowed_str(""))
+            }
             Value::Scalar(t, _) => self.at(visitor.visit_borrowed_str(t)),
             _ => self.fail("a string"),
         }
@@ -340,27 +384,51 @@ impl<'a> de::Deserializer<'a> for NodeDe<'a, '_> {
     }
 
     fn deserialize_unit<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.node.is_null() { self.at(visitor.visit_unit()) } else { self.fail("null") }
+        if self.node.is_null() {
+            self.at(visitor.visit_unit())
+        } else {
+            self.fail("null")
+        }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'a>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'a>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         let (node, path) = (self.node, self.path);
         NodeDe { node, path }.at(visitor.visit_newtype_struct(NodeDe { node, path }))
     }
 
     fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Seq(items) => self.at(visitor.visit_seq(SeqDe { items, next: 0, path: &self.path })),
-            _ if self.node.is_null() => self.at(visitor.visit_seq(SeqDe { items: &[], next: 0, path: &self.path })),
+            Value::Seq(items) => self.at(visitor.visit_seq(SeqDe {
+                items,
+                next: 0,
+                path: &self.path,
+            })),
+            _ if self.node.is_null() => self.at(visitor.visit_seq(SeqDe {
+                items: &[],
+                next: 0,
+                path: &self.path,
+            })),
             _ => self.fail("a list"),
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'a>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -393,20 +461,29 @@ impl<'a> de::Deserializer<'a> for NodeDe<'a, '_> {
     fn deserialize_enum<V: Visitor<'a>>(
         self,
         _name: &'static str,
-        _variants: &'static [&'static str],
+        variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
             Value::Scalar(..) => {
                 let (node, path) = (self.node, self.path);
-                self.at(visitor.visit_enum(EnumDe { variant: node, content: None, path }))
+                self.at(visitor.visit_enum(EnumDe {
+                    variant: node,
+                    content: None,
+                    path,
+                }))
             }
             Value::Map(entries) if entries.len() == 1 => {
                 let (k, v) = &entries[0];
                 let path = self.path;
-                self.at(visitor.visit_enum(EnumDe { variant: k, content: Some(v), path }))
+                self.at(visitor.visit_enum(EnumDe {
+                    variant: k,
+                    content: Some(v),
+                    path,
+                }))
             }
-            _ => self.fail("a single value"),
+            _ if variants.is_empty() => self.fail("a single value"),
+            _ => self.fail(&format!("one of {}", quote_list(variants))),
         }
     }
 
@@ -428,9 +505,17 @@ struct SeqDe<'a, 'p> {
 impl<'a> de::SeqAccess<'a> for SeqDe<'a, '_> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'a>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
-        let Some(node) = self.items.get(self.next) else { return Ok(None) };
-        let path = Path { parent: Some(self.path), seg: Seg::Index(self.next) };
+    fn next_element_seed<T: DeserializeSeed<'a>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let Some(node) = self.items.get(self.next) else {
+            return Ok(None);
+        };
+        let path = Path {
+            parent: Some(self.path),
+            seg: Seg::Index(self.next),
+        };
         self.next += 1;
         seed.deserialize(NodeDe { node, path }).map(Some)
     }
@@ -448,16 +533,28 @@ struct MapDe<'a, 'p> {
 
 impl<'a, 'p> MapDe<'a, 'p> {
     fn new(entries: &'a [(Node, Node)], path: &'p Path<'p>) -> Self {
-        MapDe { entries, next: 0, path }
+        MapDe {
+            entries,
+            next: 0,
+            path,
+        }
     }
 }
 
 impl<'a> de::MapAccess<'a> for MapDe<'a, '_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
-        let Some((key, _)) = self.entries.get(self.next) else { return Ok(None) };
-        let path = Path { parent: Some(self.path), seg: Seg::Key(key.as_str().unwrap_or_default()) };
+    fn next_key_seed<K: DeserializeSeed<'a>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        let Some((key, _)) = self.entries.get(self.next) else {
+            return Ok(None);
+        };
+        let path = Path {
+            parent: Some(self.path),
+            seg: Seg::Key(key.as_str().unwrap_or_default()),
+        };
         // Keys are always strings, whatever they look like (`80:` is the key "80").
         let text = key.as_str().unwrap_or_default();
         let r: Result<K::Value, DeError> = seed.deserialize(text.into_deserializer());
@@ -467,7 +564,10 @@ impl<'a> de::MapAccess<'a> for MapDe<'a, '_> {
     fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         let (key, node) = &self.entries[self.next];
         self.next += 1;
-        let path = Path { parent: Some(self.path), seg: Seg::Key(key.as_str().unwrap_or_default()) };
+        let path = Path {
+            parent: Some(self.path),
+            seg: Seg::Key(key.as_str().unwrap_or_default()),
+        };
         seed.deserialize(NodeDe { node, path })
     }
 
@@ -488,7 +588,10 @@ impl<'a, 'p> de::EnumAccess<'a> for EnumDe<'a, 'p> {
 
     fn variant_seed<V: DeserializeSeed<'a>>(self, seed: V) -> Result<(V::Value, Self), DeError> {
         let node = self.variant;
-        let v = seed.deserialize(NodeDe { node, path: self.path })?;
+        let v = seed.deserialize(NodeDe {
+            node,
+            path: self.path,
+        })?;
         Ok((v, self))
     }
 }
@@ -499,19 +602,31 @@ impl<'a> de::VariantAccess<'a> for EnumDe<'a, '_> {
     fn unit_variant(self) -> Result<(), DeError> {
         match self.content {
             None => Ok(()),
-            Some(node) => Err(DeError::new(format!("expected a plain value, found {}", describe(node)))
-                .locate(&self.path, node.pos)),
+            Some(node) => Err(DeError::new(format!(
+                "expected a plain value, found {}",
+                describe(node)
+            ))
+            .locate(&self.path, node.pos)),
         }
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'a>>(self, seed: T) -> Result<T::Value, DeError> {
         let node = self.content.unwrap_or(self.variant);
-        seed.deserialize(NodeDe { node, path: self.path })
+        seed.deserialize(NodeDe {
+            node,
+            path: self.path,
+        })
     }
 
     fn tuple_variant<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
         let node = self.content.unwrap_or(self.variant);
-        de::Deserializer::deserialize_seq(NodeDe { node, path: self.path }, visitor)
+        de::Deserializer::deserialize_seq(
+            NodeDe {
+                node,
+                path: self.path,
+            },
+            visitor,
+        )
     }
 
     fn struct_variant<V: Visitor<'a>>(
@@ -520,6 +635,12 @@ impl<'a> de::VariantAccess<'a> for EnumDe<'a, '_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         let node = self.content.unwrap_or(self.variant);
-        de::Deserializer::deserialize_map(NodeDe { node, path: self.path }, visitor)
+        de::Deserializer::deserialize_map(
+            NodeDe {
+                node,
+                path: self.path,
+            },
+            visitor,
+        )
     }
 }

@@ -14,11 +14,16 @@ pub(crate) fn looks_like_non_string(s: &str) -> bool {
         return true;
     }
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if body.starts_with('.') && matches!(&body[1..], "inf" | "Inf" | "INF" | "nan" | "NaN" | "NAN") {
+    if body.starts_with('.') && matches!(&body[1..], "inf" | "Inf" | "INF" | "nan" | "NaN" | "NAN")
+    {
         return true;
     }
-    let numeric_chars = |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'e' | b'E' | b'+' | b'-');
-    if body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+    let numeric_chars =
+        |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'e' | b'E' | b'+' | b'-');
+    if body
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
         && body.bytes().all(numeric_chars)
         && body.bytes().any(|b| b.is_ascii_digit())
     {
@@ -40,7 +45,9 @@ fn is_base60(s: &str) -> bool {
         return false;
     }
     let mut parts = int_part.split(':');
-    let Some(head) = parts.next() else { return false };
+    let Some(head) = parts.next() else {
+        return false;
+    };
     let head_ok = head.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && head.bytes().all(|b| b.is_ascii_digit() || b == b'_');
     let mut tails = 0;
@@ -60,7 +67,9 @@ fn is_base60(s: &str) -> bool {
 
 /// Whether the text can be written as a plain scalar in block context.
 pub(crate) fn plain_allowed(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
         return false;
     }

@@ -39,7 +39,8 @@ fn inline(value: &Value) -> String {
 }
 
 fn is_block(value: &Value) -> bool {
-    matches!(value, Value::Array(a) if !a.is_empty()) || matches!(value, Value::Object(o) if !o.is_empty())
+    matches!(value, Value::Array(a) if !a.is_empty())
+        || matches!(value, Value::Object(o) if !o.is_empty())
 }
 
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {

@@ -58,7 +58,10 @@ impl Node {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -67,7 +70,10 @@ impl Node {
     #[must_use]
     pub fn get_key(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, _)| k),
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, _)| k),
             _ => None,
         }
     }
@@ -98,6 +104,43 @@ impl Node {
             }
         }
         pos
+    }
+}
+
+impl Node {
+    /// Removes the field or item at `path`; returns whether something was removed.
+    pub fn remove_at(&mut self, path: &super::FieldPath) -> bool {
+        let Some((last, parents)) = path.segments().split_last() else {
+            return false;
+        };
+        let mut node = self;
+        for seg in parents {
+            let next = match (seg, &mut node.value) {
+                (super::Segment::Key(k), Value::Map(entries)) => entries
+                    .iter_mut()
+                    .find(|(key, _)| key.as_str() == Some(k))
+                    .map(|(_, v)| v),
+                (super::Segment::Index(i), Value::Seq(items)) => items.get_mut(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        match (last, &mut node.value) {
+            (super::Segment::Key(k), Value::Map(entries)) => {
+                let before = entries.len();
+                entries.retain(|(key, _)| key.as_str() != Some(k));
+                entries.len() != before
+            }
+            (super::Segment::Index(i), Value::Seq(items)) if *i < items.len() => {
+                // Keep indexes of later items stable: replace with null rather than remove.
+                items[*i].value = Value::Scalar(String::new(), ScalarStyle::Plain);
+                true
+            }
+            _ => false,
+        }
     }
 }
 

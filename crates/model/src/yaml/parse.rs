@@ -21,12 +21,19 @@ pub struct SyntaxError {
 
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (line {}, column {})", self.message, self.pos.line, self.pos.col)
+        write!(
+            f,
+            "{} (line {}, column {})",
+            self.message, self.pos.line, self.pos.col
+        )
     }
 }
 
 fn pos_of(span: &Span) -> Pos {
-    Pos { line: span.start.line(), col: span.start.col() + 1 }
+    Pos {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    }
 }
 
 /// Parses a YAML or JSON stream into its non-empty documents, in order.
@@ -39,7 +46,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| SyntaxError {
-            pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+            pos: Pos {
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+            },
             message: e.info().to_string(),
         })?;
         builder.on_event(event, &span)?;
@@ -48,8 +58,17 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, pos: Pos, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
 }
 
 #[derive(Default)]
@@ -64,7 +83,10 @@ fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Scalar(..) => 0,
         Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_nodes(k) + count_nodes(v))
+            .sum(),
     }
 }
 
@@ -85,30 +107,66 @@ impl Builder {
                     SaphyrStyle::Plain if !is_str_tag => ScalarStyle::Plain,
                     _ => ScalarStyle::Quoted,
                 };
-                let node = Node { value: Value::Scalar(text.into_owned(), style), pos };
+                let node = Node {
+                    value: Value::Scalar(text.into_owned(), style),
+                    pos,
+                };
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, pos, anchor });
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    pos,
+                    anchor,
+                });
                 Ok(())
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq { items, pos, anchor }) => self.finish(Node { value: Value::Seq(items), pos }, anchor),
-                _ => Err(SyntaxError { pos, message: "unbalanced sequence end".into() }),
+                Some(Frame::Seq { items, pos, anchor }) => self.finish(
+                    Node {
+                        value: Value::Seq(items),
+                        pos,
+                    },
+                    anchor,
+                ),
+                _ => Err(SyntaxError {
+                    pos,
+                    message: "unbalanced sequence end".into(),
+                }),
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map { entries, pos, anchor, .. }) => {
-                    self.finish(Node { value: Value::Map(entries), pos }, anchor)
-                }
-                _ => Err(SyntaxError { pos, message: "unbalanced mapping end".into() }),
+                Some(Frame::Map {
+                    entries,
+                    pos,
+                    anchor,
+                    ..
+                }) => self.finish(
+                    Node {
+                        value: Value::Map(entries),
+                        pos,
+                    },
+                    anchor,
+                ),
+                _ => Err(SyntaxError {
+                    pos,
+                    message: "unbalanced mapping end".into(),
+                }),
             },
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(SyntaxError { pos, message: "alias to an unknown anchor".into() });
+                    return Err(SyntaxError {
+                        pos,
+                        message: "alias to an unknown anchor".into(),
+                    });
                 };
                 let mut node = target.clone();
                 node.pos = pos;
@@ -141,10 +199,17 @@ impl Builder {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
                 None => {
                     let Value::Scalar(key, _) = &node.value else {
-                        return Err(SyntaxError { pos: node.pos, message: "mapping keys must be scalars".into() });
+                        return Err(SyntaxError {
+                            pos: node.pos,
+                            message: "mapping keys must be scalars".into(),
+                        });
                     };
                     if entries.iter().any(|(k, _)| k.as_str() == Some(key)) {
                         return Err(SyntaxError {
