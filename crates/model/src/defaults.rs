@@ -97,3 +97,7 @@ pub fn apply(resource: &mut Resource) {
             .insert(TIER_LABEL.to_string(), tier);
     }
 }
+
+#[cfg(test)]
+#[path = "defaults_tests.rs"]
+mod tests;

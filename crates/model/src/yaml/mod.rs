@@ -21,3 +21,6 @@ pub use emit::to_yaml_string;
 pub use node::{Node, Pos, ScalarStyle, Value};
 pub use parse::{SyntaxError, parse_stream};
 pub use path::{FieldPath, Segment};
+
+#[cfg(test)]
+mod tests;
