@@ -1,4 +1,4 @@
-//! Command-line arguments.
+//! Command-line arguments: calicoctl's verbs and flags.
 
 use std::path::PathBuf;
 
@@ -8,6 +8,18 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "tortie", version, about, propagate_version = true)]
 pub struct Cli {
+    /// Log level (accepted for calicoctl compatibility).
+    #[arg(
+        short = 'l',
+        long = "log-level",
+        global = true,
+        default_value = "panic",
+        hide = true
+    )]
+    pub log_level: String,
+    /// Accepted for calicoctl compatibility; Tortie has no client/cluster version skew check.
+    #[arg(long = "allow-version-mismatch", global = true, hide = true)]
+    pub allow_version_mismatch: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -16,11 +28,140 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create resources from files; fails if one exists (unless --skip-exists).
+    Create(CreateArgs),
+    /// Create or replace resources from files.
+    Apply(FileArgs),
+    /// Replace existing resources from files.
+    Replace(FileArgs),
+    /// Delete resources named on the command line or in files.
+    Delete(DeleteArgs),
+    /// Show resources.
+    Get(GetArgs),
+    /// Change a resource with a merge patch (or a JSON patch with -t json).
+    Patch(PatchArgs),
+    /// Set or remove a label on a resource.
+    Label(LabelArgs),
     /// Check manifests offline against Calico's validation rules (no datastore).
     Validate(ValidateArgs),
+    /// Show the version of tortie and of the datastore.
+    Version(VersionArgs),
 }
 
-/// Arguments of `validate`.
+/// Where resources come from and where the datastore is.
+#[derive(Debug, Args)]
+pub struct Source {
+    /// File, directory, or `-` for stdin.
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR|-")]
+    pub filename: Option<PathBuf>,
+    /// Process a directory recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Do not fail if the files contain no resources.
+    #[arg(long = "skip-empty")]
+    pub skip_empty: bool,
+}
+
+/// The datastore and namespace flags shared by the datastore verbs.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Path to a calicoctl.cfg-format file naming the datastore.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Namespace for namespaced kinds (default `default`).
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
+}
+
+/// `apply` and `replace`.
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
+    /// Skip resources that exist already.
+    #[arg(long = "skip-exists")]
+    pub skip_exists: bool,
+}
+
+/// `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// KIND and NAME... (or use -f).
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
+    /// Do not fail for resources that do not exist.
+    #[arg(short = 's', long = "skip-not-exists")]
+    pub skip_not_exists: bool,
+}
+
+/// `get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// KIND and optional NAME... (or use -f).
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
+    /// Output: ps (default), wide, yaml, json, name, custom-columns=COL1,COL2.
+    #[arg(short = 'o', long = "output", default_value = "ps")]
+    pub output: String,
+    /// All namespaces.
+    #[arg(short = 'A', long = "all-namespaces", visible_short_alias = 'a')]
+    pub all_namespaces: bool,
+    /// Strip cluster-specific metadata (uid, resourceVersion, creationTimestamp, namespace);
+    /// only with a NAME.
+    #[arg(long)]
+    pub export: bool,
+}
+
+/// `patch`.
+#[derive(Debug, Args)]
+pub struct PatchArgs {
+    /// KIND NAME.
+    #[arg(num_args = 2, value_names = ["KIND", "NAME"])]
+    pub args: Vec<String>,
+    /// The patch (JSON or YAML).
+    #[arg(short = 'p', long = "patch")]
+    pub patch: String,
+    /// strategic (default) or merge: RFC 7386 merge patch; json: RFC 6902 JSON patch.
+    #[arg(short = 't', long = "type", default_value = "strategic")]
+    pub patch_type: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `label`.
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// KIND NAME key=value, or KIND NAME key with --remove.
+    #[arg(num_args = 3, value_names = ["KIND", "NAME", "LABEL"])]
+    pub args: Vec<String>,
+    /// Remove the label.
+    #[arg(long)]
+    pub remove: bool,
+    /// Replace an existing value.
+    #[arg(long)]
+    pub overwrite: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// File, directory, or `-` for stdin.
@@ -37,4 +178,15 @@ pub struct ValidateArgs {
     /// Do not print warnings.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// `version`.
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Only the client version.
+    #[arg(long)]
+    pub client: bool,
+    /// Path to a calicoctl.cfg-format file naming the datastore.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

@@ -6,8 +6,10 @@
 
 mod cli;
 mod commands;
+pub mod config;
 mod exit;
 pub mod input;
+mod output;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -21,6 +21,7 @@ pub mod numorstring;
 pub mod resource;
 pub mod rule;
 mod serde_util;
+pub mod translate;
 pub mod validate;
 pub mod yaml;
 

@@ -60,9 +60,9 @@ pub fn duplicates(objects: &[Loaded]) -> Vec<Finding> {
                     severity: Severity::Error,
                     path: FieldPath::root().key("metadata").key("name"),
                     message: format!(
-                        "{} is given twice in this input (first at line {}); each object needs its own name",
+                        "{} is given twice in this input (first at {}); each object needs its own name",
                         r.display_name(),
-                        objects[*first].origin.line
+                        objects[*first].origin
                     ),
                 },
             });

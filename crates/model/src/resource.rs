@@ -113,6 +113,14 @@ macro_rules! registry {
                 match self { $(Resource::$variant(r) => to_value(r),)* }
             }
 
+            /// Decodes the JSON form (as stored in a datastore) of an object of `kind`.
+            ///
+            /// # Errors
+            /// The text is not a valid object of that kind.
+            pub fn from_json_str(kind: Kind, text: &str) -> Result<Resource, serde_json::Error> {
+                match kind { $(Kind::$variant => serde_json::from_str::<$ty>(text).map(Resource::$variant),)* }
+            }
+
             /// Deserializes a document of the given kind.
             ///
             /// # Errors

@@ -1,6 +1,12 @@
 //! One module per verb.
 
+mod common;
+mod delete;
+mod edit;
+mod get;
 mod validate;
+mod version;
+mod write;
 
 use std::io::Write;
 
@@ -9,7 +15,24 @@ use crate::exit::Exit;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    match cli.command {
-        Command::Validate(args) => validate::run(&args, out, err),
+    let result = match cli.command {
+        Command::Validate(args) => return validate::run(&args, out, err),
+        Command::Create(args) => write::create(&args, out, err),
+        Command::Apply(args) => write::apply_or_replace(write::Verb::Apply, &args, out, err),
+        Command::Replace(args) => write::apply_or_replace(write::Verb::Replace, &args, out, err),
+        Command::Delete(args) => delete::run(&args, out, err),
+        Command::Get(args) => get::run(&args, out, err),
+        Command::Patch(args) => edit::patch(&args, out),
+        Command::Label(args) => edit::label(&args, out),
+        Command::Version(args) => version::run(&args, out),
+    };
+    match result {
+        Ok(()) => Exit::Ok,
+        Err(f) => {
+            if !f.message.is_empty() {
+                let _ = writeln!(err, "error: {}", f.message);
+            }
+            f.exit
+        }
     }
 }

@@ -3,8 +3,7 @@
 
 use std::io::Write;
 
-use tortie_model::lint::lint;
-use tortie_model::{Severity, load_str};
+use tortie_model::load_str;
 
 use crate::cli::ValidateArgs;
 use crate::exit::Exit;
@@ -39,46 +38,10 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
                 continue;
             }
         };
-        let lints = lint(&loaded);
-        for (i, obj) in loaded.iter().enumerate() {
-            objects += 1;
-            let mut findings = obj.check();
-            findings.extend(
-                lints
-                    .iter()
-                    .filter(|f| f.object == i)
-                    .map(|f| f.violation.clone()),
-            );
-            findings.sort_by_key(|v| (obj.line_of(&v.path), v.severity, v.path.clone()));
-            for v in findings {
-                if v.severity == Severity::Warning && args.quiet {
-                    continue;
-                }
-                let line = obj.line_of(&v.path);
-                let tag = match v.severity {
-                    Severity::Error => {
-                        errors += 1;
-                        ""
-                    }
-                    Severity::Warning => {
-                        warnings += 1;
-                        "warning: "
-                    }
-                };
-                let field = if v.path.is_root() {
-                    String::new()
-                } else {
-                    format!("{}: ", v.path)
-                };
-                let _ = writeln!(
-                    err,
-                    "{}:{line}: {tag}{}: {field}{}",
-                    source.name,
-                    obj.label(),
-                    v.message
-                );
-            }
-        }
+        objects += loaded.len();
+        let (e, w) = super::common::report(&loaded, err, args.quiet);
+        errors += e;
+        warnings += w;
     }
     let files = inputs.sources.len();
     let _ = writeln!(

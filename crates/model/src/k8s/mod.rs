@@ -2,6 +2,7 @@
 //! Service, ServiceAccount, and the `apps/v1` and `batch/v1` workload controllers whose pod
 //! templates stand for pods.
 
+pub mod convert;
 pub mod core;
 pub mod network_policy;
 pub mod workloads;

@@ -35,7 +35,29 @@ pub(crate) fn looks_like_non_string(s: &str) -> bool {
     if let Some(oct) = body.strip_prefix("0o") {
         return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
     }
-    is_base60(body)
+    is_base60(body) || is_timestamp(s)
+}
+
+/// YAML 1.1 timestamps (`2001-12-14`, `2026-11-23T10:36:05Z`), which go-yaml quotes.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4) && b.get(4) == Some(&b'-')) {
+        return false;
+    }
+    let rest = &s[5..];
+    let mut parts = rest.splitn(2, '-');
+    let month = parts.next().unwrap_or_default();
+    let Some(tail) = parts.next() else {
+        return false;
+    };
+    let day_len = tail.bytes().take_while(u8::is_ascii_digit).count();
+    let month_ok = (1..=2).contains(&month.len()) && month.bytes().all(|c| c.is_ascii_digit());
+    month_ok && (1..=2).contains(&day_len) && {
+        let after = &tail[day_len..];
+        after.is_empty() || after.starts_with(['T', 't', ' ', '\t']) && after.contains(':')
+    }
 }
 
 /// `[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?`

@@ -31,6 +31,15 @@ o: {}
 }
 
 #[test]
+fn emitter_quotes_timestamps_as_go_yaml_does() {
+    let v = json!({"a": "2026-11-23T10:36:05Z", "b": "2001-12-14", "c": "2026-11-x", "d": "v2026-11-23"});
+    assert_eq!(
+        to_yaml_string(&v),
+        "a: \"2026-11-23T10:36:05Z\"\nb: \"2001-12-14\"\nc: 2026-11-x\nd: v2026-11-23\n"
+    );
+}
+
+#[test]
 fn emitter_lays_out_lists_like_calicoctl() {
     let v = json!({"spec": {"ingress": [{"action": "Allow", "source": {"nets": ["10.0.0.0/8"]}}], "types": ["Ingress"]}});
     let want = "\
