@@ -18,7 +18,25 @@ pub fn root() -> PathBuf {
 
 /// Runs `tortie` with `args` in the workspace root, feeding `stdin`.
 pub fn tortie(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tortie"))
+    run_with(args, stdin, None)
+}
+
+/// Runs `tortie` with the embedded store at `store`, if given.
+pub fn run_with(args: &[&str], stdin: &str, store: Option<&Path>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tortie"));
+    for var in [
+        "TORTIE_DATASTORE",
+        "DATASTORE_TYPE",
+        "ETCD_ENDPOINTS",
+        "CALICO_DATASTORE_TYPE",
+        "CALICO_ETCD_ENDPOINTS",
+    ] {
+        cmd.env_remove(var);
+    }
+    if let Some(dir) = store {
+        cmd.env("TORTIE_DATASTORE", dir);
+    }
+    let mut child = cmd
         .args(args)
         .current_dir(root())
         .stdin(Stdio::piped())
