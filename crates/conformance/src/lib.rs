@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+pub mod e2e;
+
 /// The `../shared` directory beside the checkout (the project's tests read it; nothing writes).
 ///
 /// # Panics
@@ -23,7 +25,7 @@ pub fn shared_dir() -> PathBuf {
     shared
 }
 
-/// Reads and deserializes one YAML file of the shared tree.
+/// Reads and deserializes one YAML file of the shared tree (YAML 1.2 core schema).
 ///
 /// # Panics
 /// If the file is missing or does not fit `T`: a broken corpus must fail the test.
@@ -34,6 +36,7 @@ pub fn read_yaml<T: DeserializeOwned>(relative: &str) -> T {
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let docs = tortie_model::yaml::parse_stream(&text)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    tortie_model::yaml::from_node(&docs[0])
-        .unwrap_or_else(|e| panic!("{}:{}: {}: {e}", path.display(), e.pos.line, e.path))
+    // The corpora are plain data: read them with YAML 1.2 rules, so `y` and `on` stay strings.
+    serde_json::from_value(docs[0].to_json_core())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

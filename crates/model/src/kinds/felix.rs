@@ -6,7 +6,8 @@
 //!  types.rs     ProtoPort, HealthTimeoutOverride, route-table ranges, BPF timers, DSCP,
 //!               and the enums the effective-value methods return
 //!  defaults.rs  Felix's defaults (failsafe ports, endpoint-to-host action, log prefix, ...)
-//!  validate.rs  validate_spec: the API's and Felix's checks, with field paths
+//!  validate/    validate_spec: the API's and Felix's checks, with field paths (durations,
+//!               enums, numbers, strings, lists, each in its own file)
 //! ```
 //!
 //! Felix reads a FelixConfiguration named `default` for all nodes, `node.<name>` for one node,

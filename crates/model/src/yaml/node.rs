@@ -144,6 +144,43 @@ impl Node {
     }
 }
 
+impl Node {
+    /// The node as untyped JSON under the YAML 1.2 core schema: only `true`/`false`, `null`
+    /// and numbers are typed; every other plain scalar is a string (`y`, `yes`, `on` stay
+    /// strings). For reading data files whose shape is not a Calico or Kubernetes type.
+    #[must_use]
+    pub fn to_json_core(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Scalar(t, ScalarStyle::Quoted) => J::String(t.clone()),
+            Value::Scalar(t, ScalarStyle::Plain) => match t.as_str() {
+                "true" | "True" | "TRUE" => J::Bool(true),
+                "false" | "False" | "FALSE" => J::Bool(false),
+                _ if is_null_text(t) => J::Null,
+                _ => t
+                    .parse::<i64>()
+                    .map(J::from)
+                    .or_else(|_| t.parse::<u64>().map(J::from))
+                    .ok()
+                    .or_else(|| {
+                        t.parse::<f64>()
+                            .ok()
+                            .filter(|f| f.is_finite() && t.bytes().any(|b| b.is_ascii_digit()))
+                            .and_then(|f| serde_json::Number::from_f64(f).map(J::Number))
+                    })
+                    .unwrap_or_else(|| J::String(t.clone())),
+            },
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json_core).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json_core()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 pub(crate) fn is_null_text(t: &str) -> bool {
     matches!(t, "" | "~" | "null" | "Null" | "NULL")
 }

@@ -1,0 +1,461 @@
+//! The resolved model, updated one resource at a time.
+//!
+//! ```text
+//!  Resource updates ──► real objects ─┐
+//!                      Kubernetes ────┴─► derived objects / templates (kube-controllers' view)
+//!                                          │ effective object per key
+//!                                          ▼
+//!        tiers · policies · profiles · entities (effective labels) · services · nodes · felix
+//!                                          │
+//!                      LabelIndex: every policy and rule selector ↔ the entities it matches
+//! ```
+//!
+//! Only what a change touches is recomputed: a pod's labels re-evaluate the selectors that could
+//! match it; a namespace's labels re-label the endpoints that inherit them; a policy registers
+//! and unregisters its selectors.
+
+mod queries;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use tortie_model::kinds::felix::FelixConfigurationSpec;
+use tortie_model::{Kind, Resource};
+
+use crate::ids::{EntityId, PolicyId, PolicyKind};
+use crate::label_index::{LabelIndex, MembershipChange, SelectorKey};
+use crate::resolve::entity::{self, Entity, effective_labels};
+use crate::resolve::expand::{Contribution, contributions};
+use crate::resolve::policy::{Policy, ServiceRef, resolve_global, resolve_namespaced};
+use crate::resolve::service::{self, Service};
+use crate::resolve::{Profile, Tier, profile, tier};
+
+pub use queries::{NodeInfo, TierRun};
+
+/// An object's identity in the model.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    /// Kind.
+    pub kind: Kind,
+    /// Namespace (empty for cluster-wide kinds).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl Key {
+    /// The key of a resource.
+    #[must_use]
+    pub fn of(r: &Resource) -> Key {
+        let m = r.metadata();
+        let namespace = if r.kind().is_namespaced() {
+            m.namespace.clone()
+        } else {
+            String::new()
+        };
+        Key {
+            kind: r.kind(),
+            namespace,
+            name: m.name.clone(),
+        }
+    }
+}
+
+/// An entity with the labels selectors see (its own plus those inherited from profiles).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityState {
+    /// The entity.
+    pub entity: Entity,
+    /// Effective labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The resolved model.
+pub struct Model {
+    interface_prefix: String,
+    real: BTreeMap<Key, Resource>,
+    contributed: BTreeMap<Key, Vec<Contribution>>,
+    derived: BTreeMap<Key, Resource>,
+    tiers: BTreeMap<String, Tier>,
+    policies: BTreeMap<PolicyId, Arc<Policy>>,
+    unusable: BTreeMap<PolicyId, String>,
+    profiles: BTreeMap<String, Arc<Profile>>,
+    entities: BTreeMap<EntityId, Arc<EntityState>>,
+    services: BTreeMap<ServiceRef, Arc<Service>>,
+    felix: BTreeMap<String, FelixConfigurationSpec>,
+    nodes: BTreeMap<String, NodeInfo>,
+    index: LabelIndex,
+    selector_refs: BTreeMap<SelectorKey, usize>,
+    policies_by_selector: BTreeMap<SelectorKey, BTreeSet<PolicyId>>,
+    profile_users: BTreeMap<String, BTreeSet<EntityId>>,
+    changes: Vec<MembershipChange>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model::new()
+    }
+}
+
+impl Model {
+    /// An empty model.
+    #[must_use]
+    pub fn new() -> Model {
+        Model {
+            interface_prefix: "cali".into(),
+            real: BTreeMap::new(),
+            contributed: BTreeMap::new(),
+            derived: BTreeMap::new(),
+            tiers: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            unusable: BTreeMap::new(),
+            profiles: BTreeMap::new(),
+            entities: BTreeMap::new(),
+            services: BTreeMap::new(),
+            felix: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            index: LabelIndex::new(),
+            selector_refs: BTreeMap::new(),
+            policies_by_selector: BTreeMap::new(),
+            profile_users: BTreeMap::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// A model of a set of resources.
+    #[must_use]
+    pub fn from_resources<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> Model {
+        let mut m = Model::new();
+        for r in resources {
+            m.set(Key::of(r), Some(r.clone()));
+        }
+        m
+    }
+
+    /// Applies one change: `Some` creates or replaces the object, `None` deletes it.
+    pub fn set(&mut self, key: Key, value: Option<Resource>) {
+        if key.kind.is_calico() {
+            match value {
+                Some(v) => self.real.insert(key.clone(), v),
+                None => self.real.remove(&key),
+            };
+            self.effective_changed(&key);
+            return;
+        }
+        if key.kind == Kind::Service {
+            let sref = ServiceRef {
+                namespace: key.namespace.clone(),
+                name: key.name.clone(),
+            };
+            match &value {
+                Some(Resource::Service(s)) => {
+                    self.services.insert(sref, Arc::new(service::from_k8s(s)))
+                }
+                _ => self.services.remove(&sref),
+            };
+        }
+        let new_contribs = value
+            .as_ref()
+            .map(|v| contributions(v, &self.interface_prefix))
+            .unwrap_or_default();
+        match value {
+            Some(v) => self.real.insert(key.clone(), v),
+            None => self.real.remove(&key),
+        };
+        let old_contribs = self.contributed.remove(&key).unwrap_or_default();
+        let mut touched = BTreeSet::new();
+        for c in &old_contribs {
+            match c {
+                Contribution::Object(r) => {
+                    let k = Key::of(r);
+                    self.derived.remove(&k);
+                    touched.insert(k);
+                }
+                Contribution::Template(e) => self.set_entity(&e.id, None),
+            }
+        }
+        for c in &new_contribs {
+            match c {
+                Contribution::Object(r) => {
+                    let k = Key::of(r);
+                    self.derived.insert(k.clone(), (**r).clone());
+                    touched.insert(k);
+                }
+                Contribution::Template(e) => self.set_entity(&e.id.clone(), Some((**e).clone())),
+            }
+        }
+        if !new_contribs.is_empty() {
+            self.contributed.insert(key, new_contribs);
+        }
+        for k in touched {
+            self.effective_changed(&k);
+        }
+    }
+
+    /// The object that counts for a key: a real one wins over one derived from Kubernetes.
+    fn effective(&self, key: &Key) -> Option<&Resource> {
+        self.real.get(key).or_else(|| self.derived.get(key))
+    }
+
+    fn effective_changed(&mut self, key: &Key) {
+        let value = self.effective(key).cloned();
+        match key.kind {
+            Kind::Tier => match &value {
+                Some(Resource::Tier(t)) => {
+                    self.tiers.insert(key.name.clone(), tier(t));
+                }
+                _ => {
+                    self.tiers.remove(&key.name);
+                }
+            },
+            Kind::NetworkPolicy
+            | Kind::GlobalNetworkPolicy
+            | Kind::StagedNetworkPolicy
+            | Kind::StagedGlobalNetworkPolicy
+            | Kind::StagedKubernetesNetworkPolicy => {
+                self.set_policy(key, value.as_ref());
+            }
+            Kind::Profile => self.set_profile(&key.name, value.as_ref()),
+            Kind::WorkloadEndpoint
+            | Kind::HostEndpoint
+            | Kind::NetworkSet
+            | Kind::GlobalNetworkSet => {
+                let id = entity_id(key);
+                let e = value.as_ref().and_then(|r| match r {
+                    Resource::WorkloadEndpoint(w) => Some(entity::from_workload_endpoint(w)),
+                    Resource::HostEndpoint(h) => Some(entity::from_host_endpoint(h)),
+                    Resource::NetworkSet(n) => Some(entity::from_network_set(&n.metadata, &n.spec)),
+                    Resource::GlobalNetworkSet(n) => {
+                        Some(entity::from_global_network_set(&n.metadata, &n.spec))
+                    }
+                    _ => None,
+                });
+                self.set_entity(&id, e);
+            }
+            Kind::FelixConfiguration => match &value {
+                Some(Resource::FelixConfiguration(f)) => {
+                    self.felix.insert(key.name.clone(), f.spec.clone());
+                }
+                _ => {
+                    self.felix.remove(&key.name);
+                }
+            },
+            Kind::Node => match &value {
+                Some(Resource::Node(n)) => {
+                    self.nodes.insert(key.name.clone(), queries::node_info(n));
+                }
+                _ => {
+                    self.nodes.remove(&key.name);
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn register(&mut self, sel: &tortie_selector::Selector) -> SelectorKey {
+        let key = self.index.add_selector(sel, &mut self.changes);
+        *self.selector_refs.entry(key.clone()).or_default() += 1;
+        key
+    }
+
+    fn unregister(&mut self, sel: &tortie_selector::Selector) {
+        let key = LabelIndex::key_of(sel);
+        if let Some(n) = self.selector_refs.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.selector_refs.remove(&key);
+                self.index.remove_selector(&key, &mut self.changes);
+            }
+        }
+    }
+
+    fn rule_selectors(rules: &[crate::resolve::policy::Rule]) -> Vec<tortie_selector::Selector> {
+        rules
+            .iter()
+            .flat_map(|r| [&r.source, &r.destination])
+            .flat_map(|e| [e.selector.clone(), e.not_selector.clone()])
+            .flatten()
+            .collect()
+    }
+
+    fn policy_selectors(p: &Policy) -> Vec<tortie_selector::Selector> {
+        let mut out = Self::rule_selectors(p.ingress.as_deref().unwrap_or_default());
+        out.extend(Self::rule_selectors(
+            p.egress.as_deref().unwrap_or_default(),
+        ));
+        out
+    }
+
+    fn set_policy(&mut self, key: &Key, value: Option<&Resource>) {
+        let kind = match key.kind {
+            Kind::GlobalNetworkPolicy => PolicyKind::GlobalNetworkPolicy,
+            Kind::StagedNetworkPolicy => PolicyKind::StagedNetworkPolicy,
+            Kind::StagedGlobalNetworkPolicy => PolicyKind::StagedGlobalNetworkPolicy,
+            Kind::StagedKubernetesNetworkPolicy => PolicyKind::StagedKubernetesNetworkPolicy,
+            _ => PolicyKind::NetworkPolicy,
+        };
+        let id = PolicyId {
+            kind,
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+        };
+        if let Some(old) = self.policies.remove(&id) {
+            let sel_key = LabelIndex::key_of(&old.selector);
+            if let Some(set) = self.policies_by_selector.get_mut(&sel_key) {
+                set.remove(&id);
+                if set.is_empty() {
+                    self.policies_by_selector.remove(&sel_key);
+                }
+            }
+            self.unregister(&old.selector);
+            for s in Self::policy_selectors(&old) {
+                self.unregister(&s);
+            }
+        }
+        self.unusable.remove(&id);
+        let resolved = match value {
+            Some(Resource::NetworkPolicy(p)) => resolve_namespaced(kind, p, None),
+            Some(Resource::StagedNetworkPolicy(p)) => {
+                let spec = (&p.spec).into();
+                let obj = tortie_model::kinds::Object {
+                    api_version: p.api_version.clone(),
+                    kind: p.kind.clone(),
+                    metadata: p.metadata.clone(),
+                    spec,
+                    status: None,
+                };
+                resolve_namespaced(kind, &obj, Some(p.spec.staged_action.unwrap_or_default()))
+            }
+            Some(Resource::GlobalNetworkPolicy(p)) => resolve_global(kind, p, None),
+            Some(Resource::StagedGlobalNetworkPolicy(p)) => {
+                let spec = (&p.spec).into();
+                let obj = tortie_model::kinds::Object {
+                    api_version: p.api_version.clone(),
+                    kind: p.kind.clone(),
+                    metadata: p.metadata.clone(),
+                    spec,
+                    status: None,
+                };
+                resolve_global(kind, &obj, Some(p.spec.staged_action.unwrap_or_default()))
+            }
+            Some(Resource::StagedKubernetesNetworkPolicy(p)) => {
+                let conv = tortie_model::k8s::convert::staged_k8s_policy_to_calico(p).policy;
+                let spec = (&conv.spec).into();
+                let obj = tortie_model::kinds::Object {
+                    api_version: conv.api_version.clone(),
+                    kind: conv.kind.clone(),
+                    metadata: conv.metadata.clone(),
+                    spec,
+                    status: None,
+                };
+                resolve_namespaced(
+                    kind,
+                    &obj,
+                    Some(conv.spec.staged_action.unwrap_or_default()),
+                )
+            }
+            _ => Ok(None),
+        };
+        match resolved {
+            Ok(Some(policy)) => {
+                let sel_key = self.register(&policy.selector);
+                for s in Self::policy_selectors(&policy) {
+                    self.register(&s);
+                }
+                self.policies_by_selector
+                    .entry(sel_key)
+                    .or_default()
+                    .insert(id.clone());
+                self.policies.insert(id, Arc::new(policy));
+            }
+            Ok(None) => {}
+            Err(reason) => {
+                self.unusable.insert(id, reason);
+            }
+        }
+    }
+
+    fn set_profile(&mut self, name: &str, value: Option<&Resource>) {
+        if let Some(old) = self.profiles.remove(name) {
+            for s in Self::rule_selectors(&old.ingress)
+                .into_iter()
+                .chain(Self::rule_selectors(&old.egress))
+            {
+                self.unregister(&s);
+            }
+        }
+        if let Some(Resource::Profile(p)) = value
+            && let Ok(resolved) = profile(p)
+        {
+            for s in Self::rule_selectors(&resolved.ingress)
+                .into_iter()
+                .chain(Self::rule_selectors(&resolved.egress))
+            {
+                self.register(&s);
+            }
+            self.profiles.insert(name.to_string(), Arc::new(resolved));
+        }
+        // Endpoints inheriting the profile's labels see new labels.
+        for id in self.profile_users.get(name).cloned().unwrap_or_default() {
+            if let Some(state) = self.entities.get(&id).cloned() {
+                self.set_entity(&id, Some(state.entity.clone()));
+            }
+        }
+    }
+
+    fn set_entity(&mut self, id: &EntityId, e: Option<Entity>) {
+        if let Some(old) = self.entities.remove(id) {
+            for p in &old.entity.profiles {
+                if let Some(users) = self.profile_users.get_mut(p) {
+                    users.remove(id);
+                }
+            }
+        }
+        match e {
+            None => self.index.remove_entity(id, &mut self.changes),
+            Some(e) => {
+                let inherited: Vec<&BTreeMap<String, String>> = e
+                    .profiles
+                    .iter()
+                    .filter_map(|p| self.profiles.get(p))
+                    .map(|p| &p.labels)
+                    .collect();
+                let labels = effective_labels(&e.labels, &inherited);
+                for p in &e.profiles {
+                    self.profile_users
+                        .entry(p.clone())
+                        .or_default()
+                        .insert(id.clone());
+                }
+                self.index
+                    .update_entity(id, labels.clone(), &mut self.changes);
+                self.entities
+                    .insert(id.clone(), Arc::new(EntityState { entity: e, labels }));
+            }
+        }
+    }
+
+    /// Selector membership changes since the last call (for the dataplane's IP sets).
+    pub fn take_changes(&mut self) -> Vec<MembershipChange> {
+        std::mem::take(&mut self.changes)
+    }
+}
+
+fn entity_id(key: &Key) -> EntityId {
+    match key.kind {
+        Kind::HostEndpoint => EntityId::Host {
+            name: key.name.clone(),
+        },
+        Kind::NetworkSet => EntityId::NetworkSet {
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+        },
+        Kind::GlobalNetworkSet => EntityId::GlobalNetworkSet {
+            name: key.name.clone(),
+        },
+        _ => EntityId::Workload {
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+        },
+    }
+}

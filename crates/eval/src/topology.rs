@@ -1,0 +1,113 @@
+//! Which host endpoint a packet crosses on a node. The lab knows its interfaces and routes and
+//! says exactly; otherwise the model's addresses decide (see [`ModelTopology`]).
+
+use std::net::IpAddr;
+
+use tortie_calc::resolve::entity::EntityKind;
+use tortie_calc::{EntityId, Model};
+
+/// Where packets enter and leave nodes.
+pub trait Topology {
+    /// The host endpoint governing a packet that arrives at `node` from `from`, addressed to `to`.
+    fn ingress_hep(
+        &self,
+        model: &Model,
+        node: &str,
+        from: Option<IpAddr>,
+        to: Option<IpAddr>,
+    ) -> Option<EntityId>;
+    /// The host endpoint governing a packet that leaves `node` from `from` towards `to`.
+    fn egress_hep(
+        &self,
+        model: &Model,
+        node: &str,
+        from: Option<IpAddr>,
+        to: Option<IpAddr>,
+    ) -> Option<EntityId>;
+    /// The node that receives packets for an address no endpoint or node owns (a load
+    /// balancer's virtual address), if known.
+    fn node_for(&self, model: &Model, ip: IpAddr) -> Option<String>;
+}
+
+/// Decides from the model alone: the named host endpoint that owns the address on the node's
+/// side of the packet, else one whose address shares a subnet (/24, /64) with the other side,
+/// else the node's `*` host endpoint, else none (an interface without a host endpoint is not
+/// policed). `--via` on `tortie trace` overrides it.
+#[derive(Clone, Debug, Default)]
+pub struct ModelTopology {
+    /// Force this host endpoint for traffic arriving from outside.
+    pub via: Option<EntityId>,
+}
+
+fn near(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..3] == b.octets()[..3],
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..4] == b.segments()[..4],
+        _ => false,
+    }
+}
+
+fn pick(
+    model: &Model,
+    node: &str,
+    local: Option<IpAddr>,
+    remote: Option<IpAddr>,
+) -> Option<EntityId> {
+    let heps: Vec<_> = model
+        .entities()
+        .filter(|e| e.entity.kind == EntityKind::Host && e.entity.node.as_deref() == Some(node))
+        .collect();
+    let named = || {
+        heps.iter()
+            .filter(|e| e.entity.interface.as_deref() != Some("*"))
+    };
+    if let Some(ip) = local
+        && let Some(h) = named().find(|e| e.entity.contains(ip))
+    {
+        return Some(h.entity.id.clone());
+    }
+    if let Some(ip) = remote
+        && let Some(h) = named().find(|e| e.entity.addresses.iter().any(|a| near(a.addr(), ip)))
+    {
+        return Some(h.entity.id.clone());
+    }
+    heps.iter()
+        .find(|e| e.entity.interface.as_deref() == Some("*"))
+        .map(|e| e.entity.id.clone())
+}
+
+impl Topology for ModelTopology {
+    fn ingress_hep(
+        &self,
+        model: &Model,
+        node: &str,
+        from: Option<IpAddr>,
+        to: Option<IpAddr>,
+    ) -> Option<EntityId> {
+        if let Some(v) = &self.via
+            && model
+                .entity(v)
+                .is_some_and(|e| e.entity.node.as_deref() == Some(node))
+        {
+            return Some(v.clone());
+        }
+        pick(model, node, to, from)
+    }
+
+    fn egress_hep(
+        &self,
+        model: &Model,
+        node: &str,
+        from: Option<IpAddr>,
+        to: Option<IpAddr>,
+    ) -> Option<EntityId> {
+        pick(model, node, from, to)
+    }
+
+    fn node_for(&self, model: &Model, _ip: IpAddr) -> Option<String> {
+        self.via
+            .as_ref()
+            .and_then(|v| model.entity(v))
+            .and_then(|e| e.entity.node.clone())
+    }
+}
