@@ -76,15 +76,36 @@ pub fn open(target: &Target) -> Result<Client, Failure> {
                 resolved.source
             ))
         })?),
-        Datastore::Etcd(cfg) => {
-            return Err(Failure::usage(format!(
-                "the etcd datastore ({}, {}) is not available in this build yet",
-                cfg.endpoints.join(","),
-                resolved.source
-            )));
-        }
+        Datastore::Etcd(cfg) => open_etcd(&cfg, &resolved.source)?,
     };
     Ok(Client::new(backend))
+}
+
+/// The etcd backend for calicoctl's etcd settings.
+#[cfg(feature = "etcd")]
+fn open_etcd(cfg: &config::EtcdConfig, source: &str) -> Result<Arc<dyn Backend>, Failure> {
+    let mut settings = tortie_datastore_etcd::EtcdSettings::new(cfg.endpoints.clone());
+    settings.username.clone_from(&cfg.username);
+    settings.password.clone_from(&cfg.password);
+    settings.ca_cert_file.clone_from(&cfg.ca_cert_file);
+    settings.cert_file.clone_from(&cfg.cert_file);
+    settings.key_file.clone_from(&cfg.key_file);
+    let backend = tortie_datastore_etcd::EtcdBackend::connect(&settings).map_err(|e| {
+        Failure::usage(format!(
+            "cannot use the etcd datastore at {} ({source}): {e}",
+            settings.endpoint_list()
+        ))
+    })?;
+    Ok(Arc::new(backend))
+}
+
+/// Without the `etcd` feature there is no etcd backend.
+#[cfg(not(feature = "etcd"))]
+fn open_etcd(cfg: &config::EtcdConfig, source: &str) -> Result<Arc<dyn Backend>, Failure> {
+    Err(Failure::usage(format!(
+        "the etcd datastore ({}, {source}) is not available: tortie was built without the `etcd` feature",
+        cfg.endpoints.join(",")
+    )))
 }
 
 /// Prints findings as `file:line: [warning: ]kind/name: field: reason`; returns the error count.
