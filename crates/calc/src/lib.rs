@@ -16,6 +16,7 @@
 pub mod ids;
 pub mod label_index;
 pub mod model;
+pub mod offline;
 pub mod resolve;
 
 pub use ids::{Direction, EntityId, PolicyId, PolicyKind};

@@ -46,19 +46,119 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the version of tortie and of the datastore.
     Version(VersionArgs),
+    /// Decide one flow and explain why it is allowed or denied.
+    Trace(TraceArgs),
+    /// Show what applies to an endpoint, or what a policy selects.
+    Query(QueryArgs),
+    /// The reachability matrix between workloads.
+    Reach(ReachArgs),
+}
+
+/// `trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Source: NAMESPACE/NAME (pod, workload endpoint, controller), hep/NAME, node/NAME or an IP.
+    #[arg(long)]
+    pub from: String,
+    /// Destination, in the same forms.
+    #[arg(long)]
+    pub to: String,
+    /// tcp, udp, sctp, icmp, icmpv6 or a protocol number.
+    #[arg(long, default_value = "tcp")]
+    pub protocol: String,
+    /// Destination port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Source port (default: an ephemeral port).
+    #[arg(long = "src-port")]
+    pub src_port: Option<u16>,
+    /// ICMP type (default echo request).
+    #[arg(long = "icmp-type")]
+    pub icmp_type: Option<u8>,
+    /// ICMP code.
+    #[arg(long = "icmp-code")]
+    pub icmp_code: Option<u8>,
+    /// The host endpoint traffic from outside arrives through (hep/NAME).
+    #[arg(long)]
+    pub via: Option<String>,
+    /// For a Service with several backends, the backend pod to follow (NAMESPACE/NAME).
+    #[arg(long)]
+    pub backend: Option<String>,
+    /// text, json or yaml.
+    #[arg(short = 'o', long = "output", default_value = "text")]
+    pub output: String,
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(subcommand)]
+    pub what: QueryWhat,
+    /// text or json.
+    #[arg(short = 'o', long = "output", default_value = "text", global = true)]
+    pub output: String,
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// What to query.
+#[derive(Debug, Subcommand)]
+pub enum QueryWhat {
+    /// The ordered tiers, policies and profiles that apply to an endpoint, per direction.
+    Endpoint {
+        /// NAMESPACE/NAME, hep/NAME or an address.
+        endpoint: String,
+    },
+    /// The endpoints a policy selects and those its rules' selectors match.
+    Policy {
+        /// The policy name (a Kubernetes policy's name finds its knp.default.* form).
+        name: String,
+    },
+}
+
+/// `reach`.
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// tcp, udp, sctp, icmp, icmpv6 or a protocol number.
+    #[arg(long, default_value = "tcp")]
+    pub protocol: String,
+    /// Destination port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// All namespaces (default: only -n, or every namespace when -n is not given).
+    #[arg(short = 'A', long = "all-namespaces")]
+    pub all_namespaces: bool,
+    /// text or json.
+    #[arg(short = 'o', long = "output", default_value = "text")]
+    pub output: String,
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// Where resources come from and where the datastore is.
 #[derive(Debug, Args)]
 pub struct Source {
     /// File, directory, or `-` for stdin.
-    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR|-")]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR|-",
+        global = true
+    )]
     pub filename: Option<PathBuf>,
     /// Process a directory recursively.
-    #[arg(short = 'R', long)]
+    #[arg(short = 'R', long, global = true)]
     pub recursive: bool,
     /// Do not fail if the files contain no resources.
-    #[arg(long = "skip-empty")]
+    #[arg(long = "skip-empty", global = true)]
     pub skip_empty: bool,
 }
 
@@ -66,10 +166,10 @@ pub struct Source {
 #[derive(Debug, Args)]
 pub struct Target {
     /// Path to a calicoctl.cfg-format file naming the datastore.
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    #[arg(short = 'c', long = "config", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Namespace for namespaced kinds (default `default`).
-    #[arg(short = 'n', long = "namespace")]
+    #[arg(short = 'n', long = "namespace", global = true)]
     pub namespace: Option<String>,
 }
 

@@ -27,6 +27,7 @@ pub enum StepVerdict {
 
 /// A policy, by kind, namespace and name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PolicyRef {
     /// `NetworkPolicy`, `GlobalNetworkPolicy`, ...
     pub kind: String,
@@ -58,6 +59,7 @@ impl std::fmt::Display for PolicyRef {
 
 /// A Log rule the packet hit on the way (logged, then evaluation went on).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LogHit {
     /// Tier, or empty for a profile.
     pub tier: String,
@@ -69,6 +71,7 @@ pub struct LogHit {
 
 /// One checkpoint on the packet's path.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Step {
     /// What the checkpoint is: `source egress`, `pre-DNAT ingress`, `DNAT`, ...
     pub checkpoint: String,
@@ -88,7 +91,7 @@ pub struct Step {
     pub profile: Option<String>,
     /// Index of the deciding rule in its policy's or profile's list for this direction.
     pub rule_index: Option<usize>,
-    /// The deciding rule, as YAML flow text.
+    /// The deciding rule, as one line of JSON (also valid YAML).
     pub rule: Option<String>,
     /// Why, in one or two sentences.
     pub reason: String,
@@ -125,6 +128,7 @@ impl Step {
 
 /// What staged policies would do at a checkpoint, where that differs from what is enforced.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StagedStep {
     /// The checkpoint (as in `steps`).
     pub checkpoint: String,
@@ -144,6 +148,7 @@ pub struct StagedStep {
 
 /// One end of the flow as resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PeerSummary {
     /// For people: `Pod x/a`, `node node1`, `external 198.51.100.7`.
     pub description: String,
@@ -155,6 +160,7 @@ pub struct PeerSummary {
 
 /// A decided flow.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Allowed or denied, considering every step (and, for untracked flows, the reply).
     pub verdict: Verdict,

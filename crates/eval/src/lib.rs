@@ -17,6 +17,8 @@
 
 pub mod chain;
 pub mod decision;
+pub mod endpoint_arg;
+pub mod explain;
 pub mod flow;
 pub mod matching;
 pub mod path;

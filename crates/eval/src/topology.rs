@@ -31,8 +31,9 @@ pub trait Topology {
 
 /// Decides from the model alone: the named host endpoint that owns the address on the node's
 /// side of the packet, else one whose address shares a subnet (/24, /64) with the other side,
-/// else the node's `*` host endpoint, else none (an interface without a host endpoint is not
-/// policed). `--via` on `tortie trace` overrides it.
+/// else (for an address outside the cluster) the node's only named host endpoint, else the
+/// node's `*` host endpoint, else none (an interface without a host endpoint is not policed).
+/// `--via` on `tortie trace` overrides it.
 #[derive(Clone, Debug, Default)]
 pub struct ModelTopology {
     /// Force this host endpoint for traffic arriving from outside.
@@ -71,9 +72,26 @@ fn pick(
     {
         return Some(h.entity.id.clone());
     }
+    // An address outside the cluster comes and goes through the node's external interface:
+    // when the node has exactly one named host endpoint, that one.
+    if let Some(ip) = remote
+        && !is_cluster_address(model, ip)
+        && let [only] = named().collect::<Vec<_>>().as_slice()
+    {
+        return Some(only.entity.id.clone());
+    }
     heps.iter()
         .find(|e| e.entity.interface.as_deref() == Some("*"))
         .map(|e| e.entity.id.clone())
+}
+
+/// An address a node, a workload or a host endpoint of the cluster owns.
+fn is_cluster_address(model: &Model, ip: IpAddr) -> bool {
+    model.nodes().values().any(|n| n.addresses.contains(&ip))
+        || model
+            .entities_containing(ip)
+            .iter()
+            .any(|e| e.entity.kind != EntityKind::NetworkSet)
 }
 
 impl Topology for ModelTopology {

@@ -101,3 +101,17 @@ pub fn apply(resource: &mut Resource) {
 #[cfg(test)]
 #[path = "defaults_tests.rs"]
 mod tests;
+
+/// The name of the built-in profile that allows everything (`projectcalico-default-allow`):
+/// Calico lists it in every datastore, and kube-controllers' automatic host endpoints use it.
+pub const DEFAULT_ALLOW_PROFILE: &str = "projectcalico-default-allow";
+
+/// The built-in allow-all profile.
+#[must_use]
+pub fn default_allow_profile() -> Resource {
+    let mut p: crate::kinds::Object<crate::kinds::endpoints::ProfileSpec> =
+        crate::kinds::Object::new("Profile", DEFAULT_ALLOW_PROFILE);
+    p.spec.ingress = vec![Rule::new(Action::Allow)];
+    p.spec.egress = vec![Rule::new(Action::Allow)];
+    Resource::Profile(p)
+}

@@ -76,6 +76,9 @@ pub struct Model {
     real: BTreeMap<Key, Resource>,
     contributed: BTreeMap<Key, Vec<Contribution>>,
     derived: BTreeMap<Key, Resource>,
+    /// Namespaces used by Kubernetes objects, with the objects using them: Kubernetes always
+    /// has a Namespace for its objects, so one is assumed when none is given.
+    namespace_users: BTreeMap<String, BTreeSet<Key>>,
     tiers: BTreeMap<String, Tier>,
     policies: BTreeMap<PolicyId, Arc<Policy>>,
     unusable: BTreeMap<PolicyId, String>,
@@ -106,6 +109,7 @@ impl Model {
             real: BTreeMap::new(),
             contributed: BTreeMap::new(),
             derived: BTreeMap::new(),
+            namespace_users: BTreeMap::new(),
             tiers: BTreeMap::new(),
             policies: BTreeMap::new(),
             unusable: BTreeMap::new(),
@@ -154,6 +158,7 @@ impl Model {
                 _ => self.services.remove(&sref),
             };
         }
+        self.note_namespace_user(&key, value.is_some());
         let new_contribs = value
             .as_ref()
             .map(|v| contributions(v, &self.interface_prefix))
@@ -192,13 +197,93 @@ impl Model {
         }
     }
 
-    /// The object that counts for a key: a real one wins over one derived from Kubernetes.
-    fn effective(&self, key: &Key) -> Option<&Resource> {
-        self.real.get(key).or_else(|| self.derived.get(key))
+    /// The object that counts for a key: a real one wins over one derived from Kubernetes,
+    /// which wins over the profile of a namespace assumed to exist.
+    fn effective(&self, key: &Key) -> Option<Resource> {
+        self.real
+            .get(key)
+            .or_else(|| self.derived.get(key))
+            .cloned()
+            .or_else(|| self.implicit_namespace_profile(key))
+    }
+
+    fn implicit_namespace_profile(&self, key: &Key) -> Option<Resource> {
+        let ns = key
+            .name
+            .strip_prefix("kns.")
+            .filter(|_| key.kind == Kind::Profile)?;
+        if self.namespace_users.get(ns).is_none_or(BTreeSet::is_empty) {
+            return None;
+        }
+        let namespace = tortie_model::k8s::core::Namespace {
+            api_version: "v1".into(),
+            kind: "Namespace".into(),
+            metadata: tortie_model::meta::ObjectMeta {
+                name: ns.to_string(),
+                labels: BTreeMap::from([(
+                    "kubernetes.io/metadata.name".to_string(),
+                    ns.to_string(),
+                )]),
+                ..Default::default()
+            },
+            spec: None,
+            status: None,
+        };
+        Some(Resource::Profile(
+            tortie_model::k8s::convert::namespace_to_profile(&namespace),
+        ))
+    }
+
+    /// Records that a namespaced Kubernetes object exists (or no longer does), so that its
+    /// namespace is assumed even without a Namespace object, as a cluster would have it.
+    fn note_namespace_user(&mut self, key: &Key, present: bool) {
+        if key.namespace.is_empty() {
+            return;
+        }
+        let users = self
+            .namespace_users
+            .entry(key.namespace.clone())
+            .or_default();
+        let was_used = !users.is_empty();
+        if present {
+            users.insert(key.clone());
+        } else {
+            users.remove(key);
+        }
+        let is_used = !users.is_empty();
+        if users.is_empty() {
+            self.namespace_users.remove(&key.namespace);
+        }
+        if was_used != is_used {
+            let profile = Key {
+                kind: Kind::Profile,
+                namespace: String::new(),
+                name: format!("kns.{}", key.namespace),
+            };
+            self.effective_changed(&profile);
+        }
+    }
+
+    /// Namespaces that Kubernetes objects use but that have no Namespace object (the model
+    /// assumes them, with only the `kubernetes.io/metadata.name` label).
+    #[must_use]
+    pub fn assumed_namespaces(&self) -> Vec<String> {
+        self.namespace_users
+            .iter()
+            .filter(|(ns, users)| {
+                !users.is_empty()
+                    && !self.real.contains_key(&Key {
+                        kind: Kind::Namespace,
+                        namespace: String::new(),
+                        name: (*ns).clone(),
+                    })
+            })
+            .map(|(ns, _)| ns.clone())
+            .collect()
     }
 
     fn effective_changed(&mut self, key: &Key) {
-        let value = self.effective(key).cloned();
+        let value = self.effective(key);
         match key.kind {
             Kind::Tier => match &value {
                 Some(Resource::Tier(t)) => {

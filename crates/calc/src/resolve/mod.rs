@@ -40,13 +40,18 @@ pub fn tier(t: &Object<TierSpec>) -> Tier {
     }
 }
 
-/// A tier that policies name but that does not exist: it sorts last and ends in Deny (Felix).
+/// A tier that policies name but that does not exist: a built-in tier with its fixed order and
+/// action; any other sorts last and ends in Deny (Felix).
 #[must_use]
 pub fn missing_tier(name: &str) -> Tier {
+    // The built-in tiers exist in every datastore; manifests read offline rarely carry them.
+    let builtin = tortie_model::validate::calico::BUILTIN_TIERS
+        .iter()
+        .find(|(n, _, _)| *n == name);
     Tier {
         name: name.to_string(),
-        order: None,
-        default_action: Action::Deny,
+        order: builtin.map(|(_, order, _)| *order),
+        default_action: builtin.map_or(Action::Deny, |(_, _, action)| *action),
     }
 }
 

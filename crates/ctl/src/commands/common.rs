@@ -152,8 +152,13 @@ pub fn report(loaded: &[Loaded], err: &mut dyn Write, quiet: bool) -> (usize, us
 }
 
 /// Reads `-f`, checks every object, and returns them all only if none has an error (every
-/// finding is printed first). Nothing may be written when this fails.
-pub fn load_checked(source: &Source, err: &mut dyn Write) -> Result<Vec<Resource>, Failure> {
+/// finding is printed first). Nothing may be written when this fails; `nothing` says what was
+/// not done (`nothing was written`).
+pub fn load_checked(
+    source: &Source,
+    err: &mut dyn Write,
+    nothing: &str,
+) -> Result<Vec<Resource>, Failure> {
     let Some(path) = &source.filename else {
         return Err(Failure::usage("no input: give -f FILE, -f DIR or -f -"));
     };
@@ -192,7 +197,7 @@ pub fn load_checked(source: &Source, err: &mut dyn Write) -> Result<Vec<Resource
     if errors > 0 {
         let _ = writeln!(
             err,
-            "error: {errors} problem{} found; nothing was written",
+            "error: {errors} problem{} found; {nothing}",
             if errors == 1 { "" } else { "s" }
         );
         return Err(Failure::reported());

@@ -15,7 +15,7 @@ pub fn run(
         if !args.args.is_empty() {
             return Err(Failure::usage("give either -f or KIND NAME..., not both"));
         }
-        let mut rs = load_checked(&args.source, err)?;
+        let mut rs = load_checked(&args.source, err, "nothing was deleted")?;
         for r in &mut rs {
             place(r, ns_flag)?;
         }

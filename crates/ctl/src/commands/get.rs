@@ -53,7 +53,7 @@ pub fn run(args: &GetArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         if !args.args.is_empty() {
             return Err(Failure::usage("give either -f or KIND [NAME...], not both"));
         }
-        let wanted = load_checked(&args.source, err)?;
+        let wanted = load_checked(&args.source, err, "nothing was read")?;
         let mut found: Vec<Resource> = Vec::new();
         for mut r in wanted {
             super::common::place(&mut r, ns_flag)?;

@@ -4,6 +4,10 @@ mod common;
 mod delete;
 mod edit;
 mod get;
+mod query;
+mod reach;
+mod snapshot;
+mod trace;
 mod validate;
 mod version;
 mod write;
@@ -25,6 +29,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Patch(args) => edit::patch(&args, out),
         Command::Label(args) => edit::label(&args, out),
         Command::Version(args) => version::run(&args, out),
+        Command::Trace(args) => trace::run(&args, out, err),
+        Command::Query(args) => query::run(&args, out, err),
+        Command::Reach(args) => reach::run(&args, out, err),
     };
     match result {
         Ok(()) => Exit::Ok,

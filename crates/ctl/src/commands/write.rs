@@ -19,7 +19,7 @@ fn run_writes(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<(), Failure> {
-    let mut resources = load_checked(source, err)?;
+    let mut resources = load_checked(source, err, "nothing was written")?;
     for r in &mut resources {
         place(r, target.namespace.as_deref())?;
     }

@@ -1,4 +1,5 @@
 //! A temporary embedded store for CLI tests.
+#![allow(dead_code)] // shared by several test binaries, each using a part
 
 use std::path::{Path, PathBuf};
 

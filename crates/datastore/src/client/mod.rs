@@ -24,7 +24,7 @@ use crate::clock::{Clock, Ids, RandomIds, SystemClock};
 use crate::keys;
 
 /// The built-in profile that allows everything; never stored, always listed.
-pub const DEFAULT_ALLOW_PROFILE: &str = "projectcalico-default-allow";
+pub use tortie_model::defaults::DEFAULT_ALLOW_PROFILE;
 
 /// A typed client over any backend.
 #[derive(Clone)]

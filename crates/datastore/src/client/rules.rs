@@ -1,8 +1,7 @@
 //! Calico's write rules: built-in objects, tiers, and which objects are read-only.
 
 use tortie_model::kinds::Object;
-use tortie_model::kinds::endpoints::{ProfileSpec, TierSpec};
-use tortie_model::rule::{Action, Rule};
+use tortie_model::kinds::endpoints::TierSpec;
 use tortie_model::validate::calico::BUILTIN_TIERS;
 use tortie_model::{Kind, Resource};
 
@@ -25,11 +24,9 @@ pub(super) fn builtin_tiers() -> Vec<Resource> {
 
 /// The built-in allow-all profile (never stored; always present, at revision 1).
 pub(super) fn default_allow_profile() -> Resource {
-    let mut p: Object<ProfileSpec> = Object::new("Profile", DEFAULT_ALLOW_PROFILE);
-    p.spec.ingress = vec![Rule::new(Action::Allow)];
-    p.spec.egress = vec![Rule::new(Action::Allow)];
-    p.metadata.resource_version = "1".into();
-    Resource::Profile(p)
+    let mut p = tortie_model::defaults::default_allow_profile();
+    p.metadata_mut().resource_version = "1".into();
+    p
 }
 
 /// The tier a policy is in (after defaulting), for the kinds that have tiers.

@@ -191,23 +191,26 @@ impl Walk<'_> {
         hep: &EntityId,
         pkt: &Packet,
     ) -> HepResult {
+        // A raw-table failsafe accepts without NOTRACK: the filter table's failsafe (or, for a
+        // reply, conntrack) accepts the packet again.
+        let mut raw_failsafe = false;
         if !self.is_star(hep) {
-            if self.failsafe_step(node, hep, "untracked", pkt, Direction::Egress, true) {
-                return HepResult::Continue;
-            }
-            match self.chain(
-                "untracked",
-                hep,
-                Direction::Egress,
-                ChainKind::HostUntracked,
-                pkt,
-            ) {
-                Outcome::Deny => return HepResult::Denied,
-                Outcome::Allow => return HepResult::AcceptedEarly { untracked: true },
-                Outcome::Continue => {}
+            raw_failsafe = self.failsafe_step(node, hep, "untracked", pkt, Direction::Egress, true);
+            if !raw_failsafe {
+                match self.chain(
+                    "untracked",
+                    hep,
+                    Direction::Egress,
+                    ChainKind::HostUntracked,
+                    pkt,
+                ) {
+                    Outcome::Deny => return HepResult::Denied,
+                    Outcome::Allow => return HepResult::AcceptedEarly { untracked: true },
+                    Outcome::Continue => {}
+                }
             }
         }
-        if self.failsafe_step(node, hep, "host", pkt, Direction::Egress, false) {
+        if self.failsafe_step(node, hep, "host", pkt, Direction::Egress, false) || raw_failsafe {
             return HepResult::Continue;
         }
         match self.chain("host", hep, Direction::Egress, ChainKind::HostNormal, pkt) {
@@ -238,7 +241,7 @@ impl Walk<'_> {
         );
         if outcome == Outcome::Continue {
             let mut step = Step::info(
-                "untracked reply",
+                &format!("untracked reply {reply_direction}"),
                 reply.to_string(),
                 StepVerdict::Deny,
                 "the request was not tracked (doNotTrack), so its reply is not part of a known connection: untracked policy must allow the reply explicitly, and none does; conntrack then finds the reply INVALID and it is dropped".into(),

@@ -39,6 +39,17 @@ pub fn decide(model: &Model, flow: &Flow, topology: &dyn Topology) -> Result<Dec
         dst_port: flow.dst_port,
         icmp: flow.icmp,
     };
+    if matches!(
+        (&src.kind, &dst.kind),
+        (PeerKind::External, PeerKind::External)
+    ) && let Some(ip) = dst.ip
+        && topology.node_for(model, ip).is_none()
+        && let Some(svc) = peers::service_at(model, ip)
+    {
+        return Err(format!(
+            "{ip} is an address of {svc}: traffic from outside reaches it through a node, so say which host endpoint receives it (--via hep/NAME)"
+        ));
+    }
     let mut walk = Walk::new(model, topology, flow.backend.clone());
     if src.ip.is_none() || dst.ip.is_none() {
         walk.note("an endpoint known only from a pod template has no address: rules on nets and notNets never match it, and selectors match it by its labels".into());

@@ -116,7 +116,7 @@ pub fn resolve(model: &Model, peer: &Peer, v6: Option<bool>) -> Result<Resolved,
                         },
                         ip,
                         node: Some(node.clone()),
-                        description: format!("{} (node {node})", e.entity.source),
+                        description: e.entity.source.clone(),
                     })
                 }
                 EntityKind::NetworkSet => Err(format!(
@@ -167,7 +167,9 @@ pub fn resolve(model: &Model, peer: &Peer, v6: Option<bool>) -> Result<Resolved,
                 });
             }
             let sets: Vec<String> = owners.iter().map(|e| e.entity.source.clone()).collect();
-            let description = if sets.is_empty() {
+            let description = if let Some(svc) = service_at(model, *ip) {
+                svc
+            } else if sets.is_empty() {
                 format!("external {ip}")
             } else {
                 format!("external {ip} (in {})", sets.join(", "))
@@ -180,4 +182,18 @@ pub fn resolve(model: &Model, peer: &Peer, v6: Option<bool>) -> Result<Resolved,
             })
         }
     }
+}
+
+/// Names the Service an address belongs to (kube-proxy answers for it on every node).
+pub(crate) fn service_at(model: &Model, ip: IpAddr) -> Option<String> {
+    model.services().find_map(|svc| {
+        let what = if svc.cluster_ips.contains(&ip) {
+            "cluster address"
+        } else if svc.external_ips.contains(&ip) {
+            "external or load-balancer address"
+        } else {
+            return None;
+        };
+        Some(format!("Service {}/{} ({what})", svc.namespace, svc.name))
+    })
 }

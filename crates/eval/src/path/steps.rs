@@ -223,7 +223,21 @@ impl<'m> Walk<'m> {
                 let miss = if missing.is_empty() {
                     String::new()
                 } else {
-                    format!("; missing profiles deny everything: {}", missing.join(", "))
+                    let names = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>();
+                    format!(
+                        "; {} {} not exist, so {} nothing",
+                        if names.len() == 1 {
+                            "profile"
+                        } else {
+                            "profiles"
+                        },
+                        names.join(", ") + if names.len() == 1 { " does" } else { " do" },
+                        if names.len() == 1 {
+                            "it allows"
+                        } else {
+                            "they allow"
+                        }
+                    )
                 };
                 let passed = if passed_tiers.is_empty() {
                     String::new()
@@ -287,8 +301,15 @@ impl<'m> Walk<'m> {
             format!("{before}  =>  {pkt}"),
             StepVerdict::Info,
             format!(
-                "kube-proxy sends the Service {}/{} {how} to its backend {} ({} of {})",
-                d.service.namespace, d.service.name, d.backend.entity.source, 1, d.backends
+                "kube-proxy sends the Service {}/{} {how} to its backend {}{}",
+                d.service.namespace,
+                d.service.name,
+                d.backend.entity.source,
+                if d.backends == 1 {
+                    " (its only backend)".to_string()
+                } else {
+                    format!(" (one of {})", d.backends)
+                }
             ),
         ));
         if d.backends > 1 {
@@ -455,7 +476,21 @@ impl<'m> Walk<'m> {
         if target == Final::Host {
             let untracked = matches!(early, HepResult::AcceptedEarly { untracked: true });
             let node_address = is_node_address(self.model, node, pkt.dst_ip);
-            if !untracked && let Some(d) = self.dnat(&mut pkt, node_address) {
+            if untracked {
+                if let Some(d) = find(
+                    self.model,
+                    pkt.dst_ip,
+                    pkt.dst_port,
+                    pkt.protocol,
+                    node_address,
+                    None,
+                ) {
+                    self.note(format!(
+                        "the packet is untracked, so kube-proxy cannot DNAT it to Service {}/{} (NAT needs conntrack): it is delivered to the host as addressed; a load balancer that forwards without conntrack (IPVS direct return, as IKS NLB 2.0) works outside what this trace models",
+                        d.service.namespace, d.service.name
+                    ));
+                }
+            } else if let Some(d) = self.dnat(&mut pkt, node_address) {
                 target = Final::Workload(d.backend.entity.id.clone());
             }
         }
@@ -478,11 +513,20 @@ impl<'m> Walk<'m> {
                 ),
             },
             Final::Workload(w) => {
-                if let Some(h) = &hep
-                    && !accepted
-                    && self.chain("forward", h, Direction::Ingress, ChainKind::HostForward, &pkt) == Outcome::Deny
-                {
-                    return;
+                match &hep {
+                    Some(h) if accepted => {
+                        let mut s = Step::info("forward ingress", pkt.to_string(), StepVerdict::Allow, "already accepted by untracked or pre-DNAT policy: the host endpoint's applyOnForward ingress policy is skipped".into());
+                        s.endpoint = self.endpoint_name(h);
+                        s.direction = Some("ingress".into());
+                        self.push(s);
+                    }
+                    Some(h)
+                        if self.chain("forward", h, Direction::Ingress, ChainKind::HostForward, &pkt)
+                            == Outcome::Deny =>
+                    {
+                        return;
+                    }
+                    _ => {}
                 }
                 let backend_node = self.model.entity(w).and_then(|e| e.entity.node.clone());
                 match backend_node {

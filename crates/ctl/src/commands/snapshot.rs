@@ -1,0 +1,38 @@
+//! The policy model the engine commands read: every object of the configured datastore, or the
+//! manifests under `-f PATH` alone (offline review, no datastore).
+
+use std::io::Write;
+
+use tortie_calc::Model;
+use tortie_eval::Peer;
+use tortie_eval::endpoint_arg::EndpointArgError;
+use tortie_model::resource::Support;
+
+use super::common::{Failure, load_checked, open};
+use crate::cli::{Source, Target};
+
+/// Builds the model from `-f` (if given) or the datastore.
+pub fn load(source: &Source, target: &Target, err: &mut dyn Write) -> Result<Model, Failure> {
+    if source.filename.is_some() {
+        let resources = load_checked(source, err, "nothing was evaluated")?;
+        return Ok(Model::from_manifests(resources));
+    }
+    let client = open(target)?;
+    let mut resources = Vec::new();
+    for kind in tortie_model::Kind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.support() == Support::ActedOn)
+    {
+        resources.extend(client.list(kind, None, None)?.items);
+    }
+    Ok(Model::from_resources(&resources))
+}
+
+/// Parses an endpoint argument (see [`tortie_eval::endpoint_arg`]).
+pub fn peer(model: &Model, text: &str) -> Result<Peer, Failure> {
+    tortie_eval::endpoint_arg::parse(model, text).map_err(|e| match e {
+        EndpointArgError::Syntax(m) => Failure::usage(m),
+        EndpointArgError::Unknown(m) => Failure::resource(m),
+    })
+}
