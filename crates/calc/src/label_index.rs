@@ -1,9 +1,9 @@
 //! Which entities each selector matches, kept up to date as entities and selectors change.
 //!
 //! Like Felix's label index, an entity update only evaluates the selectors that could match it:
-//! each selector is filed under its most selective necessary condition (a label value, else a
-//! label key), so the work per update depends on the selectors that mention the entity's
-//! labels, not on how many selectors exist. Selectors with no usable condition (`all()`,
+//! each selector is filed under one necessary condition (a label value, else a label key), the
+//! least crowded one, so the work per update depends on the selectors that mention the
+//! entity's labels, not on how many selectors exist. Selectors with no usable condition (`all()`,
 //! `!has(a)`, `a != 'x'`) are evaluated for every update.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -13,16 +13,25 @@ use tortie_selector::Selector;
 
 use crate::ids::EntityId;
 
+mod maps;
+use maps::{ByKey, ByValue};
+
 /// A selector's identity: its canonical text.
 pub type SelectorKey = Arc<str>;
+
+/// An entity's labels, shared between the model and the index.
+pub type Labels = Arc<BTreeMap<String, String>>;
+
+/// An entity id, interned: one allocation per entity however many sets hold it.
+pub type EntityRef = Arc<EntityId>;
 
 /// A change in a selector's members.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MembershipChange {
     /// The entity now matches the selector.
-    Added(SelectorKey, EntityId),
+    Added(SelectorKey, EntityRef),
     /// The entity no longer matches the selector.
-    Removed(SelectorKey, EntityId),
+    Removed(SelectorKey, EntityRef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,28 +41,51 @@ enum Filing {
     Unindexed,
 }
 
+/// The buckets a selector is filed in: (label, value) pairs, or one (label, None).
+type FiledUnder = Vec<(String, Option<String>)>;
+
 struct SelectorEntry {
     selector: Selector,
-    members: BTreeSet<EntityId>,
+    members: BTreeSet<EntityRef>,
     filing: Filing,
-    filed_under: Vec<(String, Option<String>)>,
+    filed_under: FiledUnder,
 }
 
 struct EntityEntry {
-    labels: BTreeMap<String, String>,
+    id: EntityRef,
+    labels: Labels,
     matched: HashSet<SelectorKey>,
+}
+
+/// An interned entity id compared and hashed by identity: the index holds one `Arc` per
+/// entity, so identity is equality, and hashing a pointer is much cheaper than hashing ids.
+#[derive(Clone)]
+struct Interned(EntityRef);
+
+impl PartialEq for Interned {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Interned {}
+
+impl std::hash::Hash for Interned {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0), state);
+    }
 }
 
 /// The index.
 #[derive(Default)]
 pub struct LabelIndex {
     selectors: HashMap<SelectorKey, SelectorEntry>,
-    by_value: HashMap<(String, String), HashSet<SelectorKey>>,
-    by_key: HashMap<String, HashSet<SelectorKey>>,
+    by_value: ByValue<SelectorKey>,
+    by_key: ByKey<SelectorKey>,
     unindexed: HashSet<SelectorKey>,
-    entities: HashMap<EntityId, EntityEntry>,
-    entities_by_value: HashMap<(String, String), HashSet<EntityId>>,
-    entities_by_key: HashMap<String, HashSet<EntityId>>,
+    entities: HashMap<EntityRef, EntityEntry>,
+    entities_by_value: ByValue<Interned>,
+    entities_by_key: ByKey<Interned>,
 }
 
 impl LabelIndex {
@@ -79,66 +111,39 @@ impl LabelIndex {
         if self.selectors.contains_key(&key) {
             return key;
         }
-        let restrictions = selector.label_restrictions();
-        // File under the label with the fewest allowed values, else any required label.
-        let by_values = restrictions
-            .iter()
-            .filter_map(|(k, r)| r.must_have_one_of_values.as_ref().map(|v| (k, v)))
-            .min_by_key(|(_, v)| v.len());
-        let (filing, filed_under): (Filing, Vec<(String, Option<String>)>) =
-            if let Some((k, values)) = by_values {
-                (
-                    Filing::Values,
-                    values
-                        .iter()
-                        .map(|v| (k.clone(), Some(v.clone())))
-                        .collect(),
-                )
-            } else if let Some((k, _)) = restrictions.iter().find(|(_, r)| r.must_be_present) {
-                (Filing::Key, vec![(k.clone(), None)])
-            } else {
-                (Filing::Unindexed, Vec::new())
-            };
+        let (filing, filed_under) = self.filing_for(selector);
         for (k, v) in &filed_under {
             match v {
-                Some(v) => self
-                    .by_value
-                    .entry((k.clone(), v.clone()))
-                    .or_default()
-                    .insert(key.clone()),
-                None => self
-                    .by_key
-                    .entry(k.clone())
-                    .or_default()
-                    .insert(key.clone()),
-            };
+                Some(v) => self.by_value.insert(k, v, key.clone()),
+                None => self.by_key.insert(k, key.clone()),
+            }
         }
         if filing == Filing::Unindexed {
             self.unindexed.insert(key.clone());
         }
-        let candidates: Vec<EntityId> = match filing {
+        let candidates: Vec<EntityRef> = match filing {
             Filing::Values => filed_under
                 .iter()
                 .filter_map(|(k, v)| {
                     self.entities_by_value
-                        .get(&(k.clone(), v.clone().unwrap_or_default()))
+                        .get(k, v.as_deref().unwrap_or_default())
                 })
                 .flatten()
-                .cloned()
+                .map(|i| i.0.clone())
                 .collect(),
             Filing::Key => self
                 .entities_by_key
                 .get(&filed_under[0].0)
                 .into_iter()
                 .flatten()
-                .cloned()
+                .map(|i| i.0.clone())
                 .collect(),
             Filing::Unindexed => self.entities.keys().cloned().collect(),
         };
         let mut members = BTreeSet::new();
         for id in candidates {
-            let entry = self.entities.get_mut(&id).expect("indexed entity exists");
-            if selector.matches(&entry.labels) {
+            let entry = self.entities.get_mut(&*id).expect("indexed entity exists");
+            if selector.matches(&*entry.labels) {
                 entry.matched.insert(key.clone());
                 changes.push(MembershipChange::Added(key.clone(), id.clone()));
                 members.insert(id);
@@ -156,18 +161,50 @@ impl LabelIndex {
         key
     }
 
+    /// Where to file a selector: under one of its necessary conditions (a label with one of
+    /// some values, else a label that must be present), choosing the least crowded one, so
+    /// that selectors sharing a common condition (`orchestrator == 'k8s'`) spread over their
+    /// distinguishing labels and an entity update meets only the few that concern it.
+    fn filing_for(&self, selector: &Selector) -> (Filing, FiledUnder) {
+        let crowd = |k: &str, v: Option<&str>| -> usize {
+            match v {
+                Some(v) => self.by_value.get(k, v).map_or(0, HashSet::len),
+                None => self.by_key.get(k).map_or(0, HashSet::len),
+            }
+        };
+        // (crowd, key-only filing last, fewest values), how, where.
+        let mut best: Option<((usize, u8, usize), Filing, FiledUnder)> = None;
+        for (k, r) in selector.label_restrictions() {
+            let option = match &r.must_have_one_of_values {
+                Some(values) => {
+                    let cost = values.iter().map(|v| crowd(&k, Some(v))).sum::<usize>();
+                    let under = values
+                        .iter()
+                        .map(|v| (k.clone(), Some(v.clone())))
+                        .collect();
+                    ((cost, 0, values.len()), Filing::Values, under)
+                }
+                None if r.must_be_present => {
+                    ((crowd(&k, None), 1, 1), Filing::Key, vec![(k, None)])
+                }
+                None => continue,
+            };
+            if best.as_ref().is_none_or(|b| option.0 < b.0) {
+                best = Some(option);
+            }
+        }
+        best.map_or((Filing::Unindexed, Vec::new()), |(_, f, under)| (f, under))
+    }
+
     /// Removes a selector and its memberships.
     pub fn remove_selector(&mut self, key: &SelectorKey, changes: &mut Vec<MembershipChange>) {
         let Some(entry) = self.selectors.remove(key) else {
             return;
         };
         for (k, v) in &entry.filed_under {
-            let set = match v {
-                Some(v) => self.by_value.get_mut(&(k.clone(), v.clone())),
-                None => self.by_key.get_mut(k),
-            };
-            if let Some(s) = set {
-                s.remove(key);
+            match v {
+                Some(v) => self.by_value.remove(k, v, key),
+                None => self.by_key.remove(k, key),
             }
         }
         if entry.filing == Filing::Unindexed {
@@ -181,14 +218,12 @@ impl LabelIndex {
         }
     }
 
-    fn unfile_entity(&mut self, id: &EntityId, labels: &BTreeMap<String, String>) {
+    fn unfile_entity(&mut self, id: &EntityRef, labels: &BTreeMap<String, String>) {
+        let id = Interned(Arc::clone(id));
+        let id = &id;
         for (k, v) in labels {
-            if let Some(s) = self.entities_by_value.get_mut(&(k.clone(), v.clone())) {
-                s.remove(id);
-            }
-            if let Some(s) = self.entities_by_key.get_mut(k) {
-                s.remove(id);
-            }
+            self.entities_by_value.remove(k, v, id);
+            self.entities_by_key.remove(k, id);
         }
     }
 
@@ -197,40 +232,40 @@ impl LabelIndex {
     pub fn update_entity(
         &mut self,
         id: &EntityId,
-        labels: BTreeMap<String, String>,
+        labels: Labels,
         changes: &mut Vec<MembershipChange>,
     ) {
         let previous = self.entities.remove(id);
-        if let Some(p) = &previous {
-            if p.labels == labels {
-                self.entities.insert(id.clone(), previous.expect("checked"));
-                return;
-            }
-            self.unfile_entity(id, &p.labels);
+        if let Some(p) = &previous
+            && p.labels == labels
+        {
+            let p = previous.expect("checked");
+            self.entities.insert(p.id.clone(), p);
+            return;
         }
-        let old_matched = previous.map(|p| p.matched).unwrap_or_default();
+        if let Some(p) = &previous {
+            self.unfile_entity(&p.id, &p.labels);
+        }
+        let (id, old_matched) = match previous {
+            Some(p) => (p.id, p.matched),
+            None => (Arc::new(id.clone()), HashSet::new()),
+        };
         let mut candidates: HashSet<SelectorKey> = self.unindexed.clone();
-        for (k, v) in &labels {
-            if let Some(s) = self.by_value.get(&(k.clone(), v.clone())) {
+        for (k, v) in labels.iter() {
+            if let Some(s) = self.by_value.get(k, v) {
                 candidates.extend(s.iter().cloned());
             }
             if let Some(s) = self.by_key.get(k) {
                 candidates.extend(s.iter().cloned());
             }
-            self.entities_by_value
-                .entry((k.clone(), v.clone()))
-                .or_default()
-                .insert(id.clone());
-            self.entities_by_key
-                .entry(k.clone())
-                .or_default()
-                .insert(id.clone());
+            self.entities_by_value.insert(k, v, Interned(id.clone()));
+            self.entities_by_key.insert(k, Interned(id.clone()));
         }
         candidates.extend(old_matched.iter().cloned());
         let mut matched = HashSet::new();
         for key in candidates {
             let entry = self.selectors.get_mut(&key).expect("filed selector exists");
-            let now = entry.selector.matches(&labels);
+            let now = entry.selector.matches(&*labels);
             let before = old_matched.contains(&key);
             if now {
                 matched.insert(key.clone());
@@ -241,14 +276,20 @@ impl LabelIndex {
                     changes.push(MembershipChange::Added(key, id.clone()));
                 }
                 (true, false) => {
-                    entry.members.remove(id);
+                    entry.members.remove(&id);
                     changes.push(MembershipChange::Removed(key, id.clone()));
                 }
                 _ => {}
             }
         }
-        self.entities
-            .insert(id.clone(), EntityEntry { labels, matched });
+        self.entities.insert(
+            id.clone(),
+            EntityEntry {
+                id,
+                labels,
+                matched,
+            },
+        );
     }
 
     /// Removes an entity from every selector.
@@ -256,18 +297,18 @@ impl LabelIndex {
         let Some(entry) = self.entities.remove(id) else {
             return;
         };
-        self.unfile_entity(id, &entry.labels);
+        self.unfile_entity(&entry.id, &entry.labels);
         for key in entry.matched {
             if let Some(s) = self.selectors.get_mut(&key) {
                 s.members.remove(id);
             }
-            changes.push(MembershipChange::Removed(key, id.clone()));
+            changes.push(MembershipChange::Removed(key, entry.id.clone()));
         }
     }
 
     /// The entities a selector matches (empty if unknown).
     #[must_use]
-    pub fn members(&self, key: &str) -> Option<&BTreeSet<EntityId>> {
+    pub fn members(&self, key: &str) -> Option<&BTreeSet<EntityRef>> {
         self.selectors.get(key).map(|e| &e.members)
     }
 

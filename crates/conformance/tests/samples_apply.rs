@@ -78,7 +78,7 @@ fn every_valid_sample_applies_and_reads_back_equal() {
             .into_iter()
             .filter(|t| !["default", "kube-admin", "kube-baseline"].contains(&t.as_str()))
             .map(|t| Write::Apply {
-                resource: Resource::Tier(Object::<TierSpec>::new("Tier", &t)),
+                resource: Resource::Tier(Box::new(Object::<TierSpec>::new("Tier", &t))),
             })
             .collect();
         writes.extend(

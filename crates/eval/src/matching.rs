@@ -23,20 +23,22 @@ pub enum End {
 }
 
 /// Whether the address (or, for an address-less endpoint, the endpoint itself) is in the set
-/// of a selector.
+/// of a selector: some entity owning or containing the address matches the selector. Looked up
+/// by address, so the cost does not grow with the cluster.
 pub fn in_selector(
     model: &Model,
     sel: &Selector,
     ip: Option<IpAddr>,
     entity: Option<&tortie_calc::EntityId>,
 ) -> bool {
-    let members = model.members(sel);
     match ip {
-        Some(ip) => members
+        Some(ip) => model
+            .entities_containing(ip)
             .iter()
-            .filter_map(|id| model.entity(id))
-            .any(|e| e.entity.contains(ip)),
-        None => entity.is_some_and(|id| members.contains(id)),
+            .any(|e| sel.matches(&*e.labels)),
+        None => entity
+            .and_then(|id| model.entity(id))
+            .is_some_and(|e| sel.matches(&*e.labels)),
     }
 }
 
@@ -59,33 +61,32 @@ fn named_port_match(
         End::Destination => (pkt.dst_ip, pkt.dst_port, pkt.dst_entity.as_ref()),
     };
     let Some(port) = port else { return false };
-    let candidates: Vec<_> = match &em.selector {
-        Some(sel) => model
-            .members(sel)
+    // The endpoints that own the address (or the address-less endpoint itself), matching the
+    // entity's positive selector if it has one, and exposing the name on that port.
+    let owners: Vec<_> = match ip {
+        Some(ip) => model
+            .entities_containing(ip)
             .into_iter()
-            .filter_map(|id| model.entity(&id).cloned())
+            .filter(|e| {
+                e.entity.kind != EntityKind::NetworkSet
+                    && e.entity
+                        .addresses
+                        .iter()
+                        .any(|a| a.addr() == ip && a.prefix_len() == a.max_prefix_len())
+            })
             .collect(),
-        None => model
-            .entities()
-            .filter(|e| e.entity.kind != EntityKind::NetworkSet)
-            .cloned()
-            .collect(),
+        None => entity.and_then(|id| model.entity(id)).into_iter().collect(),
     };
-    candidates.iter().any(|e| {
-        let owns = match ip {
-            Some(ip) => e
-                .entity
-                .addresses
-                .iter()
-                .any(|a| a.contains(&ip) && a.prefix_len() == a.max_prefix_len()),
-            None => entity == Some(&e.entity.id),
-        };
-        owns && e.entity.ports.iter().any(|p| {
-            p.name == name
-                && p.port == port
-                && p.protocol == pkt.protocol
-                && rule_protocol.is_none_or(|rp| rp == p.protocol)
-        })
+    owners.iter().any(|e| {
+        em.selector
+            .as_ref()
+            .is_none_or(|sel| sel.matches(&*e.labels))
+            && e.entity.ports.iter().any(|p| {
+                p.name == name
+                    && p.port == port
+                    && p.protocol == pkt.protocol
+                    && rule_protocol.is_none_or(|rp| rp == p.protocol)
+            })
     })
 }
 

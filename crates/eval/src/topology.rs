@@ -54,10 +54,7 @@ fn pick(
     local: Option<IpAddr>,
     remote: Option<IpAddr>,
 ) -> Option<EntityId> {
-    let heps: Vec<_> = model
-        .entities()
-        .filter(|e| e.entity.kind == EntityKind::Host && e.entity.node.as_deref() == Some(node))
-        .collect();
+    let heps = model.host_endpoints_on(node);
     let named = || {
         heps.iter()
             .filter(|e| e.entity.interface.as_deref() != Some("*"))

@@ -113,5 +113,5 @@ pub fn default_allow_profile() -> Resource {
         crate::kinds::Object::new("Profile", DEFAULT_ALLOW_PROFILE);
     p.spec.ingress = vec![Rule::new(Action::Allow)];
     p.spec.egress = vec![Rule::new(Action::Allow)];
-    Resource::Profile(p)
+    Resource::Profile(Box::new(p))
 }

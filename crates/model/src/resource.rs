@@ -81,12 +81,12 @@ macro_rules! registry {
             }
         }
 
-        /// A value of any known kind.
+        /// A value of any known kind. Boxed: objects differ in size by a factor of ten
+        /// (FelixConfiguration is kilobytes), and models keep many thousands of them.
         #[derive(Clone, Debug, PartialEq)]
-        #[expect(clippy::large_enum_variant, reason = "resources are passed around whole, rarely copied")]
         pub enum Resource { $(
             #[doc = $name]
-            $variant($ty),
+            $variant(Box<$ty>),
         )* }
 
         impl Resource {
@@ -118,7 +118,7 @@ macro_rules! registry {
             /// # Errors
             /// The text is not a valid object of that kind.
             pub fn from_json_str(kind: Kind, text: &str) -> Result<Resource, serde_json::Error> {
-                match kind { $(Kind::$variant => serde_json::from_str::<$ty>(text).map(Resource::$variant),)* }
+                match kind { $(Kind::$variant => serde_json::from_str::<$ty>(text).map(|v| Resource::$variant(Box::new(v))),)* }
             }
 
             /// Deserializes a document of the given kind.
@@ -126,7 +126,7 @@ macro_rules! registry {
             /// # Errors
             /// The first field that does not fit, with its path and position.
             pub fn from_node(kind: Kind, node: &Node) -> Result<Resource, DeError> {
-                match kind { $(Kind::$variant => from_node::<$ty>(node).map(Resource::$variant),)* }
+                match kind { $(Kind::$variant => from_node::<$ty>(node).map(|v| Resource::$variant(Box::new(v))),)* }
             }
         }
     };

@@ -14,6 +14,7 @@
 //! match it; a namespace's labels re-label the endpoints that inherit them; a policy registers
 //! and unregisters its selectors.
 
+mod addresses;
 mod queries;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,13 +24,14 @@ use tortie_model::kinds::felix::FelixConfigurationSpec;
 use tortie_model::{Kind, Resource};
 
 use crate::ids::{EntityId, PolicyId, PolicyKind};
-use crate::label_index::{LabelIndex, MembershipChange, SelectorKey};
+use crate::label_index::{LabelIndex, Labels, MembershipChange, SelectorKey};
 use crate::resolve::entity::{self, Entity, effective_labels};
 use crate::resolve::expand::{Contribution, contributions};
 use crate::resolve::policy::{Policy, ServiceRef, resolve_global, resolve_namespaced};
 use crate::resolve::service::{self, Service};
 use crate::resolve::{Profile, Tier, profile, tier};
 
+use addresses::AddressIndex;
 pub use queries::{NodeInfo, TierRun};
 
 /// An object's identity in the model.
@@ -61,20 +63,31 @@ impl Key {
     }
 }
 
+/// What a Kubernetes object contributed, to be withdrawn when it changes.
+#[derive(Clone, Debug)]
+enum Contributed {
+    Object(Key),
+    Template(EntityId),
+}
+
 /// An entity with the labels selectors see (its own plus those inherited from profiles).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntityState {
     /// The entity.
     pub entity: Entity,
-    /// Effective labels.
-    pub labels: BTreeMap<String, String>,
+    /// Effective labels (shared with the label index).
+    pub labels: Labels,
 }
 
 /// The resolved model.
 pub struct Model {
     interface_prefix: String,
+    /// Calico objects as given.
     real: BTreeMap<Key, Resource>,
-    contributed: BTreeMap<Key, Vec<Contribution>>,
+    /// What each Kubernetes object contributed (the objects themselves are not kept).
+    contributed: BTreeMap<Key, Vec<Contributed>>,
+    /// Namespaces that exist as objects.
+    namespaces: BTreeSet<String>,
     derived: BTreeMap<Key, Resource>,
     /// Namespaces used by Kubernetes objects, with the objects using them: Kubernetes always
     /// has a Namespace for its objects, so one is assumed when none is given.
@@ -92,6 +105,10 @@ pub struct Model {
     policies_by_selector: BTreeMap<SelectorKey, BTreeSet<PolicyId>>,
     profile_users: BTreeMap<String, BTreeSet<EntityId>>,
     changes: Vec<MembershipChange>,
+    recording: bool,
+    addresses: AddressIndex,
+    /// Host endpoints by node.
+    host_endpoints: BTreeMap<String, BTreeSet<EntityId>>,
 }
 
 impl Default for Model {
@@ -108,6 +125,7 @@ impl Model {
             interface_prefix: "cali".into(),
             real: BTreeMap::new(),
             contributed: BTreeMap::new(),
+            namespaces: BTreeSet::new(),
             derived: BTreeMap::new(),
             namespace_users: BTreeMap::new(),
             tiers: BTreeMap::new(),
@@ -123,6 +141,9 @@ impl Model {
             policies_by_selector: BTreeMap::new(),
             profile_users: BTreeMap::new(),
             changes: Vec::new(),
+            recording: false,
+            addresses: AddressIndex::default(),
+            host_endpoints: BTreeMap::new(),
         }
     }
 
@@ -138,6 +159,11 @@ impl Model {
 
     /// Applies one change: `Some` creates or replaces the object, `None` deletes it.
     pub fn set(&mut self, key: Key, value: Option<Resource>) {
+        self.apply(key, value);
+        self.settle_changes();
+    }
+
+    fn apply(&mut self, key: Key, value: Option<Resource>) {
         if key.kind.is_calico() {
             match value {
                 Some(v) => self.real.insert(key.clone(), v),
@@ -163,34 +189,43 @@ impl Model {
             .as_ref()
             .map(|v| contributions(v, &self.interface_prefix))
             .unwrap_or_default();
-        match value {
-            Some(v) => self.real.insert(key.clone(), v),
-            None => self.real.remove(&key),
-        };
+        // Kubernetes objects themselves are not kept: only what they contribute is.
+        if key.kind == Kind::Namespace {
+            if value.is_some() {
+                self.namespaces.insert(key.name.clone());
+            } else {
+                self.namespaces.remove(&key.name);
+            }
+        }
         let old_contribs = self.contributed.remove(&key).unwrap_or_default();
         let mut touched = BTreeSet::new();
-        for c in &old_contribs {
+        for c in old_contribs {
             match c {
-                Contribution::Object(r) => {
-                    let k = Key::of(r);
+                Contributed::Object(k) => {
                     self.derived.remove(&k);
                     touched.insert(k);
                 }
-                Contribution::Template(e) => self.set_entity(&e.id, None),
+                Contributed::Template(id) => self.set_entity(&id, None),
             }
         }
-        for c in &new_contribs {
+        let mut now = Vec::with_capacity(new_contribs.len());
+        for c in new_contribs {
             match c {
                 Contribution::Object(r) => {
-                    let k = Key::of(r);
-                    self.derived.insert(k.clone(), (**r).clone());
+                    let k = Key::of(&r);
+                    self.derived.insert(k.clone(), *r);
+                    now.push(Contributed::Object(k.clone()));
                     touched.insert(k);
                 }
-                Contribution::Template(e) => self.set_entity(&e.id.clone(), Some((**e).clone())),
+                Contribution::Template(e) => {
+                    let id = e.id.clone();
+                    self.set_entity(&id, Some(*e));
+                    now.push(Contributed::Template(id));
+                }
             }
         }
-        if !new_contribs.is_empty() {
-            self.contributed.insert(key, new_contribs);
+        if !now.is_empty() {
+            self.contributed.insert(key, now);
         }
         for k in touched {
             self.effective_changed(&k);
@@ -229,9 +264,9 @@ impl Model {
             spec: None,
             status: None,
         };
-        Some(Resource::Profile(
+        Some(Resource::Profile(Box::new(
             tortie_model::k8s::convert::namespace_to_profile(&namespace),
-        ))
+        )))
     }
 
     /// Records that a namespaced Kubernetes object exists (or no longer does), so that its
@@ -270,14 +305,7 @@ impl Model {
     pub fn assumed_namespaces(&self) -> Vec<String> {
         self.namespace_users
             .iter()
-            .filter(|(ns, users)| {
-                !users.is_empty()
-                    && !self.real.contains_key(&Key {
-                        kind: Kind::Namespace,
-                        namespace: String::new(),
-                        name: (*ns).clone(),
-                    })
-            })
+            .filter(|(ns, users)| !users.is_empty() && !self.namespaces.contains(*ns))
             .map(|(ns, _)| ns.clone())
             .collect()
     }
@@ -490,6 +518,15 @@ impl Model {
 
     fn set_entity(&mut self, id: &EntityId, e: Option<Entity>) {
         if let Some(old) = self.entities.remove(id) {
+            self.addresses.remove(id);
+            if let Some(node) = &old.entity.node
+                && let Some(set) = self.host_endpoints.get_mut(node)
+            {
+                set.remove(id);
+                if set.is_empty() {
+                    self.host_endpoints.remove(node);
+                }
+            }
             for p in &old.entity.profiles {
                 if let Some(users) = self.profile_users.get_mut(p) {
                     users.remove(id);
@@ -497,7 +534,10 @@ impl Model {
             }
         }
         match e {
-            None => self.index.remove_entity(id, &mut self.changes),
+            None => {
+                self.index.remove_entity(id, &mut self.changes);
+                self.addresses.remove(id);
+            }
             Some(e) => {
                 let inherited: Vec<&BTreeMap<String, String>> = e
                     .profiles
@@ -505,7 +545,7 @@ impl Model {
                     .filter_map(|p| self.profiles.get(p))
                     .map(|p| &p.labels)
                     .collect();
-                let labels = effective_labels(&e.labels, &inherited);
+                let labels = Arc::new(effective_labels(&e.labels, &inherited));
                 for p in &e.profiles {
                     self.profile_users
                         .entry(p.clone())
@@ -513,16 +553,42 @@ impl Model {
                         .insert(id.clone());
                 }
                 self.index
-                    .update_entity(id, labels.clone(), &mut self.changes);
+                    .update_entity(id, Arc::clone(&labels), &mut self.changes);
+                self.addresses.insert(id, &e.addresses);
+                if e.kind == crate::resolve::entity::EntityKind::Host
+                    && let Some(node) = &e.node
+                {
+                    self.host_endpoints
+                        .entry(node.clone())
+                        .or_default()
+                        .insert(id.clone());
+                }
                 self.entities
                     .insert(id.clone(), Arc::new(EntityState { entity: e, labels }));
             }
         }
     }
 
-    /// Selector membership changes since the last call (for the dataplane's IP sets).
+    /// Starts (or stops) recording selector membership changes for [`Model::take_changes`].
+    /// Off by default: a model nobody drains must not grow.
+    pub fn record_changes(&mut self, on: bool) {
+        self.recording = on;
+        if !on {
+            self.changes = Vec::new();
+        }
+    }
+
+    /// Selector membership changes since the last call (for the dataplane's IP sets), when
+    /// recording.
     pub fn take_changes(&mut self) -> Vec<MembershipChange> {
         std::mem::take(&mut self.changes)
+    }
+
+    /// Drops the membership changes just made unless they are being recorded.
+    fn settle_changes(&mut self) {
+        if !self.recording {
+            self.changes.clear();
+        }
     }
 }
 

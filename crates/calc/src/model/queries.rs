@@ -1,7 +1,7 @@
 //! Reading the model: entities, the ordered tiers and policies that apply to an endpoint,
 //! selector members, services and their backends, nodes, Felix settings.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -196,16 +196,27 @@ impl Model {
         runs
     }
 
-    /// The entities a selector matches (from the index when the selector is in use).
+    /// The entities a selector matches, in id order (from the index when the selector is in
+    /// use, else by evaluating it on every entity).
     #[must_use]
-    pub fn members(&self, sel: &Selector) -> BTreeSet<EntityId> {
+    pub fn members(&self, sel: &Selector) -> Vec<&Arc<EntityState>> {
         if let Some(m) = self.index.members(&LabelIndex::key_of(sel)) {
-            return m.clone();
+            return m.iter().filter_map(|id| self.entities.get(&**id)).collect();
         }
         self.entities
             .values()
-            .filter(|e| sel.matches(&e.labels))
-            .map(|e| e.entity.id.clone())
+            .filter(|e| sel.matches(&*e.labels))
+            .collect()
+    }
+
+    /// The host endpoints of a node, in id order.
+    #[must_use]
+    pub fn host_endpoints_on(&self, node: &str) -> Vec<&Arc<EntityState>> {
+        self.host_endpoints
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.entities.get(id))
             .collect()
     }
 
@@ -213,11 +224,15 @@ impl Model {
     #[must_use]
     pub fn entities_containing(&self, ip: IpAddr) -> Vec<&Arc<EntityState>> {
         let mut out: Vec<&Arc<EntityState>> = self
-            .entities
-            .values()
-            .filter(|e| e.entity.contains(ip))
+            .addresses
+            .containing(ip)
+            .filter_map(|id| self.entities.get(id))
             .collect();
-        out.sort_by_key(|e| (e.entity.kind == EntityKind::NetworkSet, e.entity.id.clone()));
+        out.sort_by(|a, b| {
+            (a.entity.kind == EntityKind::NetworkSet, &a.entity.id)
+                .cmp(&(b.entity.kind == EntityKind::NetworkSet, &b.entity.id))
+        });
+        out.dedup_by(|a, b| a.entity.id == b.entity.id);
         out
     }
 

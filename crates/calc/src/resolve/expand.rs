@@ -22,10 +22,12 @@ pub enum Contribution {
 #[must_use]
 pub fn contributions(r: &Resource, interface_prefix: &str) -> Vec<Contribution> {
     match r {
-        Resource::Namespace(ns) => vec![obj(Resource::Profile(convert::namespace_to_profile(ns)))],
+        Resource::Namespace(ns) => vec![obj(Resource::Profile(Box::new(
+            convert::namespace_to_profile(ns),
+        )))],
         Resource::ServiceAccount(sa) => {
-            vec![obj(Resource::Profile(convert::service_account_to_profile(
-                sa,
+            vec![obj(Resource::Profile(Box::new(
+                convert::service_account_to_profile(sa),
             )))]
         }
         Resource::Pod(pod) => {
@@ -34,7 +36,7 @@ pub fn contributions(r: &Resource, interface_prefix: &str) -> Vec<Contribution> 
             }
             match convert::pod_to_workload_endpoint(pod, interface_prefix) {
                 Some(w) if !w.spec.ip_networks.is_empty() => {
-                    vec![obj(Resource::WorkloadEndpoint(w))]
+                    vec![obj(Resource::WorkloadEndpoint(Box::new(w)))]
                 }
                 _ => vec![Contribution::Template(Box::new(from_pod_spec(
                     "Pod",
@@ -48,9 +50,7 @@ pub fn contributions(r: &Resource, interface_prefix: &str) -> Vec<Contribution> 
         Resource::KubernetesNetworkPolicy(np) => {
             let mut policy = convert::network_policy_to_calico(np).policy;
             policy.metadata.name = convert::knp_name(&np.metadata.name);
-            vec![Contribution::Object(Box::new(Resource::NetworkPolicy(
-                policy,
-            )))]
+            vec![obj(Resource::NetworkPolicy(Box::new(policy)))]
         }
         Resource::Deployment(w) => template("Deployment", &w.metadata, w.pod_template()),
         Resource::StatefulSet(w) => template("StatefulSet", &w.metadata, w.pod_template()),

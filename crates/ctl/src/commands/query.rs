@@ -103,7 +103,7 @@ fn endpoint(model: &Model, text: &str, json_out: bool, out: &mut dyn Write) -> R
             "endpoint": state.entity.source,
             "node": state.entity.node,
             "addresses": state.entity.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "labels": state.labels,
+            "labels": &*state.labels,
             "profiles": state.entity.profiles,
             "chains": chains.iter().map(|(stage, dir, runs, profiles)| json!({
                 "stage": stage,
@@ -192,7 +192,6 @@ fn members(model: &Model, em: &EntityMatch) -> Option<Vec<String>> {
         model
             .members(s)
             .iter()
-            .filter_map(|id| model.entity(id))
             .map(|e| e.entity.source.clone())
             .collect()
     })
@@ -226,8 +225,7 @@ fn policy(
     let selected: Vec<String> = model
         .members(&p.selector)
         .iter()
-        .filter(|id| id.is_endpoint())
-        .filter_map(|id| model.entity(id))
+        .filter(|e| e.entity.id.is_endpoint())
         .map(|e| e.entity.source.clone())
         .collect();
     let mut rules = Vec::new();

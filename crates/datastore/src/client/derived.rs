@@ -11,18 +11,22 @@ use super::ObjectRef;
 /// The Calico objects derived from `r` (none for kinds that derive nothing).
 pub(super) fn derived(r: &Resource, interface_prefix: &str) -> Vec<Resource> {
     match r {
-        Resource::Namespace(ns) => vec![Resource::Profile(convert::namespace_to_profile(ns))],
+        Resource::Namespace(ns) => vec![Resource::Profile(Box::new(
+            convert::namespace_to_profile(ns),
+        ))],
         Resource::ServiceAccount(sa) => {
-            vec![Resource::Profile(convert::service_account_to_profile(sa))]
+            vec![Resource::Profile(Box::new(
+                convert::service_account_to_profile(sa),
+            ))]
         }
         Resource::Pod(pod) => convert::pod_to_workload_endpoint(pod, interface_prefix)
-            .map(Resource::WorkloadEndpoint)
+            .map(|w| Resource::WorkloadEndpoint(Box::new(w)))
             .into_iter()
             .collect(),
         Resource::KubernetesNetworkPolicy(np) => {
             let mut policy = convert::network_policy_to_calico(np).policy;
             policy.metadata.name = convert::knp_name(&np.metadata.name);
-            vec![Resource::NetworkPolicy(policy)]
+            vec![Resource::NetworkPolicy(Box::new(policy))]
         }
         _ => Vec::new(),
     }

@@ -17,7 +17,7 @@ pub(super) fn builtin_tiers() -> Vec<Resource> {
                 order: Some(*order),
                 default_action: Some(*action),
             };
-            Resource::Tier(t)
+            Resource::Tier(Box::new(t))
         })
         .collect()
 }

@@ -119,9 +119,8 @@ pub fn verdict_of(steps: &[Step]) -> Verdict {
 fn is_node_address(model: &Model, node: &str, ip: Option<IpAddr>) -> bool {
     let Some(ip) = ip else { return false };
     model.node(node).is_some_and(|n| n.addresses.contains(&ip))
-        || model.entities().any(|e| {
-            e.entity.node.as_deref() == Some(node)
-                && e.entity.kind == tortie_calc::resolve::entity::EntityKind::Host
-                && e.entity.contains(ip)
-        })
+        || model
+            .host_endpoints_on(node)
+            .iter()
+            .any(|e| e.entity.contains(ip))
 }

@@ -63,16 +63,14 @@ fn node_addresses(model: &Model, node: &str) -> Vec<IpAddr> {
         .node(node)
         .map(|n| n.addresses.clone())
         .unwrap_or_default();
-    for e in model.entities() {
-        if e.entity.kind == EntityKind::Host && e.entity.node.as_deref() == Some(node) {
-            out.extend(
-                e.entity
-                    .addresses
-                    .iter()
-                    .filter(|a| a.prefix_len() == a.max_prefix_len())
-                    .map(ipnet::IpNet::addr),
-            );
-        }
+    for e in model.host_endpoints_on(node) {
+        out.extend(
+            e.entity
+                .addresses
+                .iter()
+                .filter(|a| a.prefix_len() == a.max_prefix_len())
+                .map(ipnet::IpNet::addr),
+        );
     }
     out
 }

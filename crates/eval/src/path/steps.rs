@@ -320,12 +320,9 @@ impl<'m> Walk<'m> {
 
     fn star_hep(&self, node: &str) -> Option<EntityId> {
         self.model
-            .entities()
-            .find(|e| {
-                e.entity.node.as_deref() == Some(node)
-                    && e.entity.interface.as_deref() == Some("*")
-                    && e.entity.kind == tortie_calc::resolve::entity::EntityKind::Host
-            })
+            .host_endpoints_on(node)
+            .into_iter()
+            .find(|e| e.entity.interface.as_deref() == Some("*"))
             .map(|e| e.entity.id.clone())
     }
 

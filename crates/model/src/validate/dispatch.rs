@@ -78,11 +78,11 @@ pub fn validate(resource: &Resource, report: &mut Report) {
         Resource::Pod(p) => core::validate_pod(p, report),
         Resource::Service(s) => core::validate_service(s, report),
         Resource::ServiceAccount(s) => core::validate_service_account(s, report),
-        Resource::Deployment(w) => workloads::validate_workload(w, report),
-        Resource::StatefulSet(w) => workloads::validate_workload(w, report),
-        Resource::DaemonSet(w) => workloads::validate_workload(w, report),
-        Resource::ReplicaSet(w) => workloads::validate_workload(w, report),
-        Resource::Job(w) => workloads::validate_workload(w, report),
-        Resource::CronJob(w) => workloads::validate_workload(w, report),
+        Resource::Deployment(w) => workloads::validate_workload(&**w, report),
+        Resource::StatefulSet(w) => workloads::validate_workload(&**w, report),
+        Resource::DaemonSet(w) => workloads::validate_workload(&**w, report),
+        Resource::ReplicaSet(w) => workloads::validate_workload(&**w, report),
+        Resource::Job(w) => workloads::validate_workload(&**w, report),
+        Resource::CronJob(w) => workloads::validate_workload(&**w, report),
     }
 }
