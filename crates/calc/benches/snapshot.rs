@@ -81,6 +81,19 @@ fn main() {
         child(args[i + 1].parse().expect("size index"));
         return;
     }
+    // `cargo test --all-targets` runs this without `--bench`: build one small model as a smoke
+    // test and stop.
+    if !args.iter().any(|a| a == "--bench") {
+        let size = world::Size {
+            pods: 200,
+            namespaces: 5,
+            policies: 20,
+            nodes: 2,
+        };
+        let model = Model::from_resources(&world::world(size));
+        assert_eq!(model.entities().count(), 200);
+        return;
+    }
     println!(
         "B3 snapshot: Model::from_resources, median of {RUNS} builds; memory from one build in a child process"
     );
