@@ -43,14 +43,33 @@ fn backend_err(e: &rusqlite::Error) -> StoreError {
     }
 }
 
+/// Runs `op` until it does not fail with BUSY/LOCKED, for at most the busy timeout.
+fn retry_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> Result<T, StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match op() {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other.map_err(|e| backend_err(&e)),
+        }
+    }
+}
+
 /// Opens a connection with the settings every user of the file needs.
 pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| backend_err(&e))?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| backend_err(&e))?;
+    // Switching a fresh file to WAL takes an exclusive lock, and SQLite reports BUSY for it
+    // without consulting the busy handler when another process is doing the same; retry.
+    retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|e| backend_err(&e))?;
     Ok(conn)
@@ -167,7 +186,14 @@ impl Embedded {
         })?;
         let path = dir.join(DB_FILE);
         let conn = connect(&path)?;
-        conn.execute_batch(SCHEMA).map_err(|e| backend_err(&e))?;
+        // One immediate transaction: two processes creating the schema at once would otherwise
+        // deadlock upgrading their read locks, which SQLite reports as BUSY at once.
+        retry_busy(|| {
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA} COMMIT;"))
+                .inspect_err(|_| {
+                    let _ = conn.execute_batch("ROLLBACK");
+                })
+        })?;
         Ok(Embedded {
             conn: Mutex::new(conn),
             path,
