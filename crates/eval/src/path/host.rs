@@ -144,10 +144,11 @@ impl Walk<'_> {
         pkt: &Packet,
     ) -> HepResult {
         // doNotTrack policy is not supported on the all-interfaces host endpoint.
-        if !self.is_star(hep) {
-            if self.failsafe_step(node, hep, "untracked", pkt, Direction::Ingress, true) {
-                return HepResult::Continue;
-            }
+        // A raw-table failsafe accepts in raw only: the packet still meets the pre-DNAT stage
+        // (whose own failsafe, or conntrack for a reply, lets it on), as in the dataplane.
+        if !self.is_star(hep)
+            && !self.failsafe_step(node, hep, "untracked", pkt, Direction::Ingress, true)
+        {
             match self.chain(
                 "untracked",
                 hep,
