@@ -13,11 +13,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod chain_kind;
 pub mod ids;
 pub mod label_index;
 pub mod model;
 pub mod offline;
 pub mod resolve;
 
+pub use chain_kind::ChainKind;
 pub use ids::{Direction, EntityId, PolicyId, PolicyKind};
 pub use model::{EntityState, Key, Model, NodeInfo, TierRun};

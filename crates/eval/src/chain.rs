@@ -3,7 +3,7 @@
 //! whose policies selected the endpoint ends in its default action; pre-DNAT and untracked
 //! policy never drop at the end of a tier; forwarded traffic with no policy is allowed).
 
-use tortie_calc::resolve::policy::{Policy, Rule, Stage};
+use tortie_calc::resolve::policy::{Policy, Rule};
 use tortie_calc::{Direction, EntityId, Model, PolicyId, PolicyKind};
 use tortie_model::rule::Action;
 
@@ -11,39 +11,7 @@ use crate::decision::LogHit;
 use crate::flow::Packet;
 use crate::matching::rule_matches;
 
-/// Which chain of an endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChainKind {
-    /// A workload endpoint's policy (normal policies, then profiles).
-    Workload,
-    /// A host endpoint's policy for traffic to or from the host (normal policies, profiles).
-    HostNormal,
-    /// A host endpoint's pre-DNAT policy (ingress).
-    HostPreDnat,
-    /// A host endpoint's untracked policy.
-    HostUntracked,
-    /// A host endpoint's policy for forwarded traffic (`applyOnForward` normal policies).
-    HostForward,
-}
-
-impl ChainKind {
-    fn keeps(self, p: &Policy) -> bool {
-        match self {
-            ChainKind::Workload | ChainKind::HostNormal => p.stage == Stage::Normal,
-            ChainKind::HostPreDnat => p.stage == Stage::PreDnat,
-            ChainKind::HostUntracked => p.stage == Stage::Untracked,
-            ChainKind::HostForward => p.stage == Stage::Normal && p.apply_on_forward,
-        }
-    }
-
-    fn drops_at_end_of_tier(self) -> bool {
-        !matches!(self, ChainKind::HostPreDnat | ChainKind::HostUntracked)
-    }
-
-    fn has_profiles(self) -> bool {
-        matches!(self, ChainKind::Workload | ChainKind::HostNormal)
-    }
-}
+pub use tortie_calc::ChainKind;
 
 /// How a chain ended.
 #[derive(Clone, Debug, PartialEq)]
