@@ -36,6 +36,10 @@ demo() {
     echo
     echo "==> the same manifests corrected"
     "$tortie" validate -f examples/seeds/corrected
+    echo
+    echo "==> a lab cluster of network namespaces, real agents enforcing with nftables,"
+    echo "    real packets for every expected flow, each compared with tortie trace"
+    "$tortie" lab run examples/*/scenario.yaml
 }
 
 test_all() {

@@ -52,6 +52,59 @@ pub enum Command {
     Query(QueryArgs),
     /// The reachability matrix between workloads.
     Reach(ReachArgs),
+    /// Run the node agent: enforce the datastore's policy on this host.
+    Agent(AgentArgs),
+    /// A cluster of network namespaces on this machine, enforced by real agents.
+    Lab(LabArgs),
+}
+
+/// `lab`.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    #[command(subcommand)]
+    pub what: LabWhat,
+}
+
+/// What to do with a lab.
+#[derive(Debug, Subcommand)]
+pub enum LabWhat {
+    /// Build the scenario's cluster, start agents, probe every expected flow, compare with
+    /// trace, print the matrix, and tear everything down.
+    Run {
+        /// Scenario files (`examples/<name>/scenario.yaml`).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Remove network namespaces left behind by labs that were killed.
+    Down,
+}
+
+/// `agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The node this agent enforces for (its Node resource's name).
+    #[arg(long)]
+    pub node: String,
+    /// The dataplane: nftables.
+    #[arg(long, default_value = "nftables")]
+    pub dataplane: String,
+    /// Serve /metrics, /healthz and /readyz here (e.g. 127.0.0.1:9091).
+    #[arg(long = "metrics-addr")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Seconds between checks that the kernel's table is still what was programmed.
+    #[arg(long = "drift-interval", default_value_t = 30.0)]
+    pub drift_interval: f64,
+    /// Write the agent's status (JSON) to this file after every change.
+    #[arg(long = "status-file")]
+    pub status_file: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long = "log-format", default_value = "text")]
+    pub log_format: String,
+    /// Do not write a Node resource for this host.
+    #[arg(long = "no-register")]
+    pub no_register: bool,
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// `trace`.

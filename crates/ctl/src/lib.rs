@@ -9,6 +9,7 @@ mod commands;
 pub mod config;
 mod exit;
 pub mod input;
+pub mod lab;
 mod output;
 
 use std::ffi::OsString;

@@ -1,9 +1,11 @@
 //! One module per verb.
 
+mod agent;
 mod common;
 mod delete;
 mod edit;
 mod get;
+mod lab;
 mod query;
 mod reach;
 mod snapshot;
@@ -32,6 +34,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Trace(args) => trace::run(&args, out, err),
         Command::Query(args) => query::run(&args, out, err),
         Command::Reach(args) => reach::run(&args, out, err),
+        Command::Agent(args) => agent::run(&args, err),
+        Command::Lab(args) => lab::run(&args, out, err),
     };
     match result {
         Ok(()) => Exit::Ok,

@@ -1,0 +1,72 @@
+//! Node registration: the agent writes its Node (name and addresses) so that `tortie get
+//! nodes` lists it and policies can refer to it.
+
+use std::net::IpAddr;
+use std::process::Command;
+
+use tortie_datastore::{Client, ClientError, Write};
+use tortie_model::load::load_str;
+
+/// The host's own addresses with their prefix lengths (`10.0.0.11/24`), leaving out loopback,
+/// link-local addresses and workload interfaces. Read with `ip -j addr`.
+#[must_use]
+pub fn host_addresses(workload_prefix: &str) -> Vec<String> {
+    let Ok(out) = Command::new("ip").args(["-j", "addr", "show"]).output() else {
+        return Vec::new();
+    };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for link in json.as_array().into_iter().flatten() {
+        let name = link["ifname"].as_str().unwrap_or_default();
+        if name == "lo" || name.starts_with(workload_prefix) {
+            continue;
+        }
+        for a in link["addr_info"].as_array().into_iter().flatten() {
+            let (Some(local), Some(len)) = (a["local"].as_str(), a["prefixlen"].as_u64()) else {
+                continue;
+            };
+            if a["scope"].as_str() != Some("global") || local.parse::<IpAddr>().is_err() {
+                continue;
+            }
+            found.push(format!("{local}/{len}"));
+        }
+    }
+    found
+}
+
+/// Creates or updates the Node resource of `name` with these addresses.
+///
+/// # Errors
+/// The datastore refused the write.
+pub fn register_node(client: &Client, name: &str, addresses: &[String]) -> Result<(), ClientError> {
+    let v4 = addresses.iter().find(|a| !a.contains(':'));
+    let v6 = addresses.iter().find(|a| a.contains(':'));
+    let mut yaml =
+        format!("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: {name}\nspec:\n");
+    if v4.is_some() || v6.is_some() {
+        yaml.push_str("  bgp:\n");
+        if let Some(a) = v4 {
+            yaml.push_str(&format!("    ipv4Address: {a}\n"));
+        }
+        if let Some(a) = v6 {
+            yaml.push_str(&format!("    ipv6Address: {a}\n"));
+        }
+    }
+    if !addresses.is_empty() {
+        yaml.push_str("  addresses:\n");
+        for a in addresses {
+            let ip = a.split('/').next().unwrap_or(a);
+            yaml.push_str(&format!("  - address: {ip}\n    type: InternalIP\n"));
+        }
+    }
+    let resource = load_str(&yaml, "node registration")
+        .ok()
+        .and_then(|mut l| l.pop())
+        .and_then(|l| l.result.ok())
+        .ok_or_else(|| {
+            ClientError::Refused(format!("cannot build the Node resource for {name}"))
+        })?;
+    client.write(vec![Write::Apply { resource }]).map(|_| ())
+}

@@ -1,0 +1,265 @@
+//! The agent's loop: list everything, program, then watch; each batch of changes becomes one
+//! render and one transaction. A datastore failure keeps the programmed rules and lists again
+//! later; a refused transaction keeps the previous rules and is retried with the next change
+//! or drift check.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tortie_calc::{Key, Model};
+use tortie_dataplane::{Nft, Programmed, Programmer};
+use tortie_datastore::backend::StoreError;
+use tortie_datastore::client::{Change, ChangeStream};
+use tortie_datastore::{Client, ClientError};
+use tortie_model::resource::Support;
+use tracing::{info, warn};
+
+use crate::AgentConfig;
+use crate::status::Status;
+use crate::telemetry::Telemetry;
+
+/// How long to wait before listing again after a datastore failure.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// One node's agent.
+pub struct Agent<N: Nft> {
+    client: Client,
+    cfg: AgentConfig,
+    model: Model,
+    /// The newest datastore revision the model reflects.
+    revision: u64,
+    programmer: Programmer<N>,
+    telemetry: Arc<Telemetry>,
+    status: Status,
+    /// When the oldest change not yet programmed was seen.
+    pending_since: Option<Instant>,
+}
+
+fn now_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+fn gauge(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl<N: Nft> Agent<N> {
+    /// An agent that will program through `nft`.
+    pub fn new(client: Client, cfg: AgentConfig, nft: N, telemetry: Arc<Telemetry>) -> Agent<N> {
+        let status = Status {
+            node: cfg.node.clone(),
+            ..Status::default()
+        };
+        Agent {
+            client,
+            cfg,
+            model: Model::new(),
+            revision: 0,
+            programmer: Programmer::new(nft),
+            telemetry,
+            status,
+            pending_since: None,
+        }
+    }
+
+    /// Lists every kind the model acts on, rebuilds the model, and watches from the revision
+    /// read before the lists (a change made during them is seen twice, which is harmless:
+    /// the model keeps the last value of each object).
+    fn relist(&mut self) -> Result<ChangeStream, ClientError> {
+        let start = self.client.revision()?;
+        let mut resources = Vec::new();
+        let mut newest = start;
+        for kind in tortie_model::Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.support() == Support::ActedOn)
+        {
+            let listed = self.client.list(kind, None, None)?;
+            newest = newest.max(listed.revision);
+            resources.extend(listed.items);
+        }
+        self.model = Model::from_resources(&resources);
+        self.revision = newest;
+        self.pending_since = Some(Instant::now());
+        self.client.watch(start)
+    }
+
+    fn apply(&mut self, change: Change) {
+        self.revision = self.revision.max(change.revision);
+        let key = match &change.new {
+            Some(r) => Key::of(r),
+            None => Key {
+                kind: change.object.kind,
+                namespace: change.object.namespace.clone(),
+                name: change.object.name.clone(),
+            },
+        };
+        self.model.set(key, change.new);
+        self.pending_since.get_or_insert_with(Instant::now);
+    }
+
+    /// Renders and programs the model; failures are reported and leave the old rules.
+    fn program(&mut self) {
+        let Some(since) = self.pending_since else {
+            return;
+        };
+        let desired = tortie_rules::render(&self.model, &self.cfg.node);
+        let (chains, rules, elements) = (
+            desired.chains.len(),
+            desired
+                .chains
+                .values()
+                .map(|c| c.rules.len())
+                .sum::<usize>(),
+            desired
+                .sets
+                .values()
+                .map(|s| s.elements.len())
+                .sum::<usize>()
+                + desired
+                    .maps
+                    .values()
+                    .map(|m| m.elements.len())
+                    .sum::<usize>(),
+        );
+        match self.programmer.program(desired) {
+            Ok(done) => {
+                if !matches!(done, Programmed::Unchanged) {
+                    self.telemetry.transactions.inc();
+                    self.telemetry
+                        .programming_seconds
+                        .observe(since.elapsed().as_secs_f64());
+                }
+                match &done {
+                    Programmed::Full { chains, took } => {
+                        info!(node = %self.cfg.node, revision = self.revision, chains, took_ms = took.as_secs_f64() * 1e3, "programmed the whole table");
+                    }
+                    Programmed::Delta { stats, took } => {
+                        info!(node = %self.cfg.node, revision = self.revision, chains_added = stats.chains_added, chains_rewritten = stats.chains_rewritten, chains_deleted = stats.chains_deleted, elements_added = stats.elements_added, elements_removed = stats.elements_removed, took_ms = took.as_secs_f64() * 1e3, "programmed changes");
+                    }
+                    Programmed::Unchanged => {}
+                }
+                self.pending_since = None;
+                self.telemetry.chains.set(gauge(chains));
+                self.telemetry.rules.set(gauge(rules));
+                self.telemetry.set_elements.set(gauge(elements));
+                self.telemetry.last_sync_seconds.set(now_seconds());
+                self.telemetry
+                    .programmed_revision
+                    .set(i64::try_from(self.revision).unwrap_or(i64::MAX));
+                self.status.programmed_revision = self.revision;
+                self.status.chains = chains;
+                self.status.rules = rules;
+                self.status.elements = elements;
+                self.status.error = None;
+            }
+            Err(e) => {
+                self.telemetry.program_errors.inc();
+                warn!(node = %self.cfg.node, revision = self.revision, error = %e, "transaction refused; the previous rules stay in force");
+                self.status.error = Some(e.to_string());
+            }
+        }
+        self.status.revision = self.revision;
+        self.write_status();
+    }
+
+    fn write_status(&self) {
+        if let Some(path) = &self.cfg.status_file
+            && let Err(e) = self.status.write(path)
+        {
+            warn!(path = %path.display(), error = %e, "cannot write the status file");
+        }
+    }
+
+    fn set_ready(&mut self, ready: bool) {
+        self.telemetry.ready.store(ready, Ordering::Relaxed);
+        if self.status.ready != ready {
+            self.status.ready = ready;
+            self.write_status();
+        }
+    }
+
+    fn check_drift(&mut self) {
+        match self.programmer.check_and_repair() {
+            Ok(drift) if drift.is_empty() => {}
+            Ok(drift) => {
+                self.telemetry.drift_repairs.inc();
+                let what: Vec<String> = drift.iter().map(|d| d.0.clone()).collect();
+                warn!(node = %self.cfg.node, drift = ?what, "the table drifted from what was programmed; rewrote it");
+            }
+            Err(e) => {
+                self.telemetry.program_errors.inc();
+                warn!(node = %self.cfg.node, error = %e, "drift check or repair failed");
+            }
+        }
+    }
+
+    /// Runs until `stop` is set.
+    pub fn run(&mut self, stop: &AtomicBool) {
+        let mut stream: Option<ChangeStream> = None;
+        let mut next_drift_check = Instant::now() + self.cfg.drift_interval;
+        while !stop.load(Ordering::Relaxed) {
+            self.telemetry.heartbeat.fetch_add(1, Ordering::Relaxed);
+            let Some(watch) = stream.as_mut() else {
+                match self.relist() {
+                    Ok(s) => {
+                        stream = Some(s);
+                        self.program();
+                        self.set_ready(self.status.error.is_none());
+                    }
+                    Err(e) => {
+                        self.telemetry.datastore_errors.inc();
+                        self.set_ready(false);
+                        warn!(node = %self.cfg.node, error = %e, "cannot list the datastore; keeping the programmed rules");
+                        std::thread::sleep(RETRY);
+                    }
+                }
+                continue;
+            };
+            match watch.next(Duration::from_millis(200)) {
+                Ok(Some(change)) => {
+                    self.apply(change);
+                    // Gather what else arrives within the batch window into one transaction.
+                    let window_end = Instant::now() + self.cfg.batch_window;
+                    loop {
+                        let left = window_end.saturating_duration_since(Instant::now());
+                        match watch.next(left) {
+                            Ok(Some(c)) => self.apply(c),
+                            Ok(None) => break,
+                            Err(_) => {
+                                stream = None;
+                                break;
+                            }
+                        }
+                    }
+                    self.program();
+                    self.set_ready(self.status.error.is_none());
+                }
+                Ok(None) => {
+                    // Retry a refused transaction now and then.
+                    if self.pending_since.is_some() {
+                        self.program();
+                    }
+                }
+                Err(ClientError::Store(StoreError::Compacted { .. })) => {
+                    info!(node = %self.cfg.node, "the watch fell behind compaction; listing again");
+                    stream = None;
+                }
+                Err(e) => {
+                    self.telemetry.datastore_errors.inc();
+                    self.set_ready(false);
+                    warn!(node = %self.cfg.node, error = %e, "the datastore watch failed; keeping the programmed rules");
+                    stream = None;
+                    std::thread::sleep(RETRY);
+                }
+            }
+            if Instant::now() >= next_drift_check {
+                self.check_drift();
+                next_drift_check = Instant::now() + self.cfg.drift_interval;
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `tortie agent`: registers the node, serves metrics and health, and runs the agent loop
+//! until the process is killed (the rules stay in force when it exits; a restarted agent takes
+//! them over without a gap).
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use tortie_agent::{Agent, AgentConfig, Telemetry, host_addresses, register_node};
+use tortie_dataplane::NftCli;
+
+use super::common::{Failure, open};
+use crate::cli::AgentArgs;
+
+fn init_logging(format: &str) -> Result<(), Failure> {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO);
+    let result = match format {
+        "json" => builder.json().try_init(),
+        "text" => builder.try_init(),
+        other => {
+            return Err(Failure::usage(format!(
+                "unknown --log-format {other}: use text or json"
+            )));
+        }
+    };
+    // A second initialisation (tests calling in-process) keeps the first subscriber.
+    let _ = result;
+    Ok(())
+}
+
+/// Runs the agent.
+pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
+    match args.dataplane.as_str() {
+        "nftables" => {}
+        "iptables" => {
+            return Err(Failure::usage(
+                "--dataplane iptables is not available yet; use nftables",
+            ));
+        }
+        other => {
+            return Err(Failure::usage(format!(
+                "unknown --dataplane {other}: use nftables"
+            )));
+        }
+    }
+    if args.drift_interval.is_nan() || args.drift_interval <= 0.0 {
+        return Err(Failure::usage(
+            "--drift-interval must be a positive number of seconds",
+        ));
+    }
+    init_logging(&args.log_format)?;
+    let client = open(&args.target)?;
+    if !args.no_register {
+        register_node(&client, &args.node, &host_addresses("cali"))
+            .map_err(|e| Failure::resource(format!("cannot register Node {}: {e}", args.node)))?;
+    }
+    let telemetry = Arc::new(Telemetry::new());
+    if let Some(addr) = args.metrics_addr {
+        let bound = telemetry
+            .serve(addr)
+            .map_err(|e| Failure::usage(format!("cannot serve metrics on {addr}: {e}")))?;
+        let _ = writeln!(err, "metrics, /healthz and /readyz on http://{bound}");
+    }
+    let mut cfg = AgentConfig::new(&args.node);
+    cfg.drift_interval = Duration::from_secs_f64(args.drift_interval);
+    cfg.status_file.clone_from(&args.status_file);
+    let mut agent = Agent::new(client, cfg, NftCli::default(), telemetry);
+    agent.run(&AtomicBool::new(false));
+    Ok(())
+}
