@@ -12,7 +12,6 @@ use tortie_dataplane::{Nft, Programmed, Programmer};
 use tortie_datastore::backend::StoreError;
 use tortie_datastore::client::{Change, ChangeStream};
 use tortie_datastore::{Client, ClientError};
-use tortie_model::resource::Support;
 use tracing::{info, warn};
 
 use crate::AgentConfig;
@@ -70,19 +69,9 @@ impl<N: Nft> Agent<N> {
     /// the model keeps the last value of each object).
     fn relist(&mut self) -> Result<ChangeStream, ClientError> {
         let start = self.client.revision()?;
-        let mut resources = Vec::new();
-        let mut newest = start;
-        for kind in tortie_model::Kind::ALL
-            .iter()
-            .copied()
-            .filter(|k| k.support() == Support::ActedOn)
-        {
-            let listed = self.client.list(kind, None, None)?;
-            newest = newest.max(listed.revision);
-            resources.extend(listed.items);
-        }
-        self.model = Model::from_resources(&resources);
-        self.revision = newest;
+        let listed = self.client.list_acted_on()?;
+        self.model = Model::from_resources(&listed.items);
+        self.revision = start.max(listed.revision);
         self.pending_since = Some(Instant::now());
         self.client.watch(start)
     }

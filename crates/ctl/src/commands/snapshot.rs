@@ -6,7 +6,6 @@ use std::io::Write;
 use tortie_calc::Model;
 use tortie_eval::Peer;
 use tortie_eval::endpoint_arg::EndpointArgError;
-use tortie_model::resource::Support;
 
 use super::common::{Failure, load_checked, open};
 use crate::cli::{Source, Target};
@@ -17,16 +16,8 @@ pub fn load(source: &Source, target: &Target, err: &mut dyn Write) -> Result<Mod
         let resources = load_checked(source, err, "nothing was evaluated")?;
         return Ok(Model::from_manifests(resources));
     }
-    let client = open(target)?;
-    let mut resources = Vec::new();
-    for kind in tortie_model::Kind::ALL
-        .iter()
-        .copied()
-        .filter(|k| k.support() == Support::ActedOn)
-    {
-        resources.extend(client.list(kind, None, None)?.items);
-    }
-    Ok(Model::from_resources(&resources))
+    let listed = open(target)?.list_acted_on()?;
+    Ok(Model::from_resources(&listed.items))
 }
 
 /// Parses an endpoint argument (see [`tortie_eval::endpoint_arg`]).

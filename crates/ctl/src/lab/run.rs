@@ -16,8 +16,7 @@ use tortie_lab::{
     HostSpec, IfaceSpec, Lab, LabSpec, Listen, NetworkSpec, NodeSpec, Outcome, PodSpec, Probe,
     Proto,
 };
-use tortie_model::Kind;
-use tortie_model::resource::{Resource, Support};
+use tortie_model::resource::Resource;
 
 use super::scenario::Scenario;
 
@@ -121,20 +120,8 @@ fn manifests(dir: &Path, sc: &Scenario) -> Result<Vec<Resource>, String> {
 }
 
 fn model_of(client: &Client) -> Result<Model, String> {
-    let mut resources = Vec::new();
-    for kind in Kind::ALL
-        .iter()
-        .copied()
-        .filter(|k| k.support() == Support::ActedOn)
-    {
-        resources.extend(
-            client
-                .list(kind, None, None)
-                .map_err(|e| e.to_string())?
-                .items,
-        );
-    }
-    Ok(Model::from_resources(&resources))
+    let listed = client.list_acted_on().map_err(|e| e.to_string())?;
+    Ok(Model::from_resources(&listed.items))
 }
 
 /// Waits until every agent's status says it programmed `revision`.

@@ -163,6 +163,28 @@ impl Client {
         Ok(Listed { items, revision })
     }
 
+    /// Every object of every kind the policy model acts on (what trace, the agent and the lab
+    /// build their model from), at the newest revision any of the lists was read at.
+    ///
+    /// # Errors
+    /// A backend failure or an undecodable stored object.
+    pub fn list_acted_on(&self) -> Result<Listed, ClientError> {
+        let mut out = Listed {
+            items: Vec::new(),
+            revision: 0,
+        };
+        for kind in Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.support() == tortie_model::resource::Support::ActedOn)
+        {
+            let listed = self.list(kind, None, None)?;
+            out.revision = out.revision.max(listed.revision);
+            out.items.extend(listed.items);
+        }
+        Ok(out)
+    }
+
     /// Every change of every kind after `after`.
     ///
     /// # Errors

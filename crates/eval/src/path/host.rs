@@ -27,24 +27,11 @@ pub enum HepResult {
     Continue,
 }
 
-fn proto_number(p: &ProtoPort) -> Option<u8> {
-    match p.effective_protocol()? {
-        "UDP" => Some(17),
-        "SCTP" => Some(132),
-        _ => Some(6),
-    }
-}
-
 fn net_ok(p: &ProtoPort, ip: Option<IpAddr>) -> bool {
-    match p.net.as_deref().filter(|n| !n.is_empty()) {
+    match p.network() {
         None => true,
-        Some(n) => {
-            let net = n
-                .parse::<ipnet::IpNet>()
-                .ok()
-                .or_else(|| n.parse::<IpAddr>().ok().map(ipnet::IpNet::from));
-            matches!((net, ip), (Some(net), Some(ip)) if net.contains(&ip))
-        }
+        Some(Ok(net)) => ip.is_some_and(|ip| net.contains(&ip)),
+        Some(Err(_)) => false,
     }
 }
 
@@ -68,7 +55,7 @@ fn failsafe(
         Direction::Egress => pkt.dst_ip,
     };
     for p in primary {
-        if proto_number(p) == Some(pkt.protocol)
+        if p.protocol_number() == Some(pkt.protocol)
             && pkt.dst_port == Some(p.port)
             && net_ok(p, peer_ip)
         {
@@ -81,7 +68,7 @@ fn failsafe(
     }
     if replies {
         for p in primary.iter().chain(other) {
-            if proto_number(p) == Some(pkt.protocol) && pkt.src_port == Some(p.port) {
+            if p.protocol_number() == Some(pkt.protocol) && pkt.src_port == Some(p.port) {
                 return Some(format!(
                     "{}:{} (a reply)",
                     p.effective_protocol().unwrap_or("TCP").to_lowercase(),

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use ipnet::IpNet;
 use tortie_calc::Direction;
 use tortie_model::kinds::felix::{EndpointToHostAction, ProtoPort};
 
@@ -118,25 +117,10 @@ fn dispatch(
     regular(rules)
 }
 
-fn proto_number(p: &ProtoPort) -> Option<u8> {
-    match p.effective_protocol()? {
-        "UDP" => Some(17),
-        "SCTP" => Some(132),
-        _ => Some(6),
-    }
-}
-
-fn failsafe_net(p: &ProtoPort) -> Option<IpNet> {
-    let n = p.net.as_deref().filter(|n| !n.is_empty())?;
-    n.parse::<IpNet>()
-        .ok()
-        .or_else(|| n.parse::<std::net::IpAddr>().ok().map(IpNet::from))
-}
-
 /// One failsafe entry: protocol and port (destination or source), and for the primary list
 /// the peer network.
 fn failsafe_rule(p: &ProtoPort, port_end: End, peer: Option<End>, what: &str) -> Option<Rule> {
-    let proto = proto_number(p)?;
+    let proto = p.protocol_number()?;
     let mut m = vec![
         Match::L4Proto {
             protocols: vec![proto],
@@ -148,7 +132,7 @@ fn failsafe_rule(p: &ProtoPort, port_end: End, peer: Option<End>, what: &str) ->
             negated: false,
         },
     ];
-    if let (Some(net), Some(end)) = (failsafe_net(p), peer) {
+    if let (Some(Ok(net)), Some(end)) = (p.network(), peer) {
         m.push(Match::Addr {
             end,
             family: Family::of(&net),

@@ -73,18 +73,23 @@ impl NodeConfig {
 /// Fills in Calico's log prefix specifiers: `%t` tier, `%k` kind, `%n` name, `%p`
 /// namespace/name.
 #[must_use]
-pub fn log_prefix(template: &str, p: &Policy) -> String {
+pub fn log_prefix(template: &str, tier: &str, kind: &str, name: &str, full: &str) -> String {
+    let text = template
+        .replace("%t", tier)
+        .replace("%k", kind)
+        .replace("%n", name)
+        .replace("%p", full);
+    format!("{text}: ")
+}
+
+/// The log prefix of a policy's Log rules.
+fn policy_log_prefix(template: &str, p: &Policy) -> String {
     let full = if p.id.namespace.is_empty() {
         p.id.name.clone()
     } else {
         format!("{}/{}", p.id.namespace, p.id.name)
     };
-    let text = template
-        .replace("%t", &p.tier)
-        .replace("%k", p.id.kind.short())
-        .replace("%n", &p.id.name)
-        .replace("%p", &full);
-    format!("{text}: ")
+    log_prefix(template, &p.tier, p.id.kind.short(), &p.id.name, &full)
 }
 
 /// A workload or host endpoint of this node with the interface it is dispatched by.
@@ -144,7 +149,7 @@ impl Builder<'_> {
         if self.chains.contains_key(&name) {
             return;
         }
-        let prefix = log_prefix(&self.cfg.log_prefix, p);
+        let prefix = policy_log_prefix(&self.cfg.log_prefix, p);
         let dir = match d {
             Direction::Ingress => "ingress",
             Direction::Egress => "egress",
@@ -173,15 +178,7 @@ impl Builder<'_> {
             Direction::Ingress => (&p.ingress, "ingress"),
             Direction::Egress => (&p.egress, "egress"),
         };
-        let prefix = format!(
-            "{}: ",
-            self.cfg
-                .log_prefix
-                .replace("%t", "")
-                .replace("%k", "pro")
-                .replace("%n", profile)
-                .replace("%p", profile)
-        );
+        let prefix = log_prefix(&self.cfg.log_prefix, "", "pro", profile, profile);
         let rules = rules
             .iter()
             .flat_map(|r| {

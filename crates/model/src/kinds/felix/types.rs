@@ -43,6 +43,32 @@ impl ProtoPort {
                 .find(|k| k.eq_ignore_ascii_case(p)),
         }
     }
+
+    /// The IP protocol number of [`Self::effective_protocol`] (6, 17 or 132).
+    #[must_use]
+    pub fn protocol_number(&self) -> Option<u8> {
+        match self.effective_protocol()? {
+            "UDP" => Some(17),
+            "SCTP" => Some(132),
+            _ => Some(6),
+        }
+    }
+
+    /// The peer network, if one is set (a bare address counts as a host network); `Err` with
+    /// the text when it is neither.
+    pub fn network(&self) -> Option<Result<ipnet::IpNet, String>> {
+        let n = self
+            .net
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())?;
+        Some(
+            n.parse::<ipnet::IpNet>()
+                .ok()
+                .or_else(|| n.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+                .ok_or_else(|| n.to_string()),
+        )
+    }
 }
 
 /// A replacement liveness/readiness timeout for one Felix subcomponent.
