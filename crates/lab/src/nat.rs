@@ -2,11 +2,10 @@
 //! node port to one backend, in its own nftables table so it never touches the tables
 //! the agent under test owns.
 //!
-//! Deliberately minimal: one backend per service, no load balancing, and no masquerade.
-//! Without masquerade a node port whose backend lives on another node only works when the
-//! backend's reply is routed back through the node that did the DNAT (true for pods
-//! replying to clients on the DNAT node, not in general); tests that need the general
-//! case should pick a backend on the receiving node.
+//! Deliberately minimal: one backend per service, no load balancing. As kube-proxy does for
+//! `externalTrafficPolicy: Cluster`, traffic arriving from outside the node's pods for a
+//! backend on another node can be masqueraded as the node ([`ServiceNat::masquerade`]), so
+//! the backend's reply comes back through the node that did the DNAT.
 
 use std::fmt::Write;
 use std::net::IpAddr;
@@ -33,7 +32,14 @@ pub struct ServiceNat {
     pub node_port: Option<u16>,
     /// Where traffic goes: address and port; its family decides which packets match.
     pub backend: (IpAddr, u16),
+    /// Source-NAT to the node's outgoing address when the packet did not come from a pod
+    /// (`iifname` not `cali*`): set when the backend runs on another node.
+    pub masquerade: bool,
 }
+
+/// The conntrack mark bit that asks for masquerade; kube-proxy's own value, well away from
+/// the bits the agent's table uses.
+const MASQUERADE_MARK: u32 = 0x4000;
 
 /// Replaces the [`NAT_TABLE`] in `netns` with rules for `services`, atomically (a single
 /// `nft -f -` transaction that creates, deletes and redefines the table). An empty list
@@ -77,6 +83,11 @@ fn nat_script(services: &[ServiceNat]) -> Result<String, LabError> {
             IpAddr::V6(a) => ("ip6", "ipv6", format!("[{a}]:{bport}")),
         };
         let comment = s.name.replace(['"', '\\', '\n'], "_");
+        let mark = if s.masquerade {
+            format!("iifname != \"cali*\" ct mark set ct mark or {MASQUERADE_MARK:#x} ")
+        } else {
+            String::new()
+        };
         if let Some(vip) = s.vip {
             if vip.is_ipv4() != baddr.is_ipv4() {
                 return Err(LabError::Spec(format!(
@@ -86,14 +97,14 @@ fn nat_script(services: &[ServiceNat]) -> Result<String, LabError> {
             }
             let _ = writeln!(
                 rules,
-                "\t\t{fam} daddr {vip} {l4} dport {} dnat {fam} to {to} comment \"{comment}\"",
+                "\t\t{fam} daddr {vip} {l4} dport {} {mark}dnat {fam} to {to} comment \"{comment}\"",
                 s.port
             );
         }
         if let Some(np) = s.node_port {
             let _ = writeln!(
                 rules,
-                "\t\tmeta nfproto {nfproto} fib daddr type local {l4} dport {np} dnat {fam} to {to} comment \"{comment} nodeport\""
+                "\t\tmeta nfproto {nfproto} fib daddr type local {l4} dport {np} {mark}dnat {fam} to {to} comment \"{comment} nodeport\""
             );
         }
     }
@@ -106,6 +117,7 @@ fn nat_script(services: &[ServiceNat]) -> Result<String, LabError> {
          \tchain services {{\n{rules}\t}}\n\
          \tchain prerouting {{\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tjump services\n\t}}\n\
          \tchain output {{\n\t\ttype nat hook output priority -100; policy accept;\n\t\tjump services\n\t}}\n\
+         \tchain postrouting {{\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\tct mark and {MASQUERADE_MARK:#x} == {MASQUERADE_MARK:#x} masquerade\n\t}}\n\
          }}\n"
     ))
 }
@@ -122,6 +134,7 @@ mod tests {
             proto: Proto::Tcp,
             node_port: Some(30080),
             backend: ("10.1.0.5".parse().unwrap(), 8080),
+            masquerade: false,
         }
     }
 
@@ -135,6 +148,18 @@ mod tests {
             "meta nfproto ipv4 fib daddr type local tcp dport 30080 dnat ip to 10.1.0.5:8080"
         ));
         assert!(s.starts_with("table inet kube-proxy-lab {}\ndelete table inet kube-proxy-lab\n"));
+    }
+
+    #[test]
+    fn masquerade_marks_traffic_from_outside_the_pods() {
+        let mut v = svc();
+        v.masquerade = true;
+        let s = nat_script(&[v]).unwrap();
+        assert!(s.contains(
+            "tcp dport 30080 iifname != \"cali*\" ct mark set ct mark or 0x4000 dnat ip to 10.1.0.5:8080"
+        ));
+        assert!(s.contains("ct mark and 0x4000 == 0x4000 masquerade"));
+        assert!(!nat_script(&[svc()]).unwrap().contains("ct mark set"));
     }
 
     #[test]

@@ -214,6 +214,7 @@ fn service_nat_sends_vip_and_node_port_to_backend() {
             proto: Proto::Tcp,
             node_port: Some(30_443),
             backend: (ip("10.20.1.2"), 8443),
+            masquerade: false,
         },
         ServiceNat {
             name: "default/api-dns".into(),
@@ -222,6 +223,7 @@ fn service_nat_sends_vip_and_node_port_to_backend() {
             proto: Proto::Udp,
             node_port: None,
             backend: (ip("10.20.1.2"), 5353),
+            masquerade: false,
         },
         ServiceNat {
             name: "default/api-v6".into(),
@@ -230,6 +232,7 @@ fn service_nat_sends_vip_and_node_port_to_backend() {
             proto: Proto::Tcp,
             node_port: None,
             backend: (ip("fd20:1::2"), 8443),
+            masquerade: false,
         },
     ];
     for node in ["node-a", "node-b"] {

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// What it shows, as a name.
@@ -47,7 +47,7 @@ pub struct Scenario {
 }
 
 /// A node.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Machine {
     /// Its Node name (pods' `nodeName`).
@@ -57,7 +57,7 @@ pub struct Machine {
 }
 
 /// An external client.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct External {
     /// Its name in `expect`.
@@ -67,7 +67,7 @@ pub struct External {
 }
 
 /// An interface on a network.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Interface {
     /// Name (`eth0`).
@@ -79,7 +79,7 @@ pub struct Interface {
 }
 
 /// One expected flow.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// `NAMESPACE/POD`, an external's name, or `node/NAME`.

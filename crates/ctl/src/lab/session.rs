@@ -1,0 +1,479 @@
+//! A running lab: datastore, namespaces, agents, Services' NAT. `tortie lab run`, `tortie lab
+//! up` and the live conformance suite all drive one of these: write to the datastore, wait
+//! until every agent programmed that revision, probe.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ipnet::IpNet;
+use tortie_agent::{Agent, AgentConfig, Telemetry, register_node};
+use tortie_calc::Model;
+use tortie_calc::resolve::entity::{Entity, EntityKind};
+use tortie_dataplane::NftCli;
+use tortie_datastore::{Client, Embedded, Write};
+use tortie_lab::{
+    HostSpec, IfaceSpec, Lab, LabSpec, Listen, NetworkSpec, NodeSpec, PodSpec, Proto,
+};
+use tortie_model::resource::Resource;
+
+use super::scenario::{External, Machine};
+use super::services;
+
+/// How the agents run.
+#[derive(Clone, Debug)]
+pub enum AgentRunner {
+    /// `ip netns exec NODE <binary> agent ...`, one process per node, as on a real host.
+    Process(PathBuf),
+    /// The same agent loop on a thread of this process, programming the node's netns through
+    /// `ip netns exec nft` (the live conformance suite runs many labs at once this way).
+    Thread,
+}
+
+/// The machines of a lab: what a scenario file says apart from manifests and expectations.
+#[derive(Clone, Debug, Default)]
+pub struct Topology {
+    /// L2 networks (default: one, `fabric`).
+    pub networks: Vec<String>,
+    /// Cluster nodes.
+    pub nodes: Vec<Machine>,
+    /// Clients outside the cluster.
+    pub externals: Vec<External>,
+    /// Servers per pod or external: `tcp/80`, `udp/53`, `sctp/9`, `proto/112`.
+    pub listen: BTreeMap<String, Vec<String>>,
+}
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+enum Running {
+    Process(Child),
+    Thread(Arc<AtomicBool>, Option<JoinHandle<()>>),
+}
+
+impl Running {
+    fn exited(&mut self) -> Option<String> {
+        match self {
+            Running::Process(c) => c.try_wait().ok().flatten().map(|s| s.to_string()),
+            Running::Thread(_, h) => h
+                .as_ref()
+                .is_some_and(JoinHandle::is_finished)
+                .then(|| "the agent thread ended".to_string()),
+        }
+    }
+
+    fn stop(&mut self) {
+        match self {
+            Running::Process(c) => {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            Running::Thread(stop, h) => {
+                stop.store(true, Ordering::Relaxed);
+                if let Some(h) = h.take() {
+                    let _ = h.join();
+                }
+            }
+        }
+    }
+}
+
+/// Agents of a lab; stopped on drop (before the namespaces go, which they would pin).
+struct Agents(Vec<Running>);
+
+impl Drop for Agents {
+    fn drop(&mut self) {
+        for a in &mut self.0 {
+            a.stop();
+        }
+    }
+}
+
+/// Addresses of everything that can be probed, by the names scenarios use.
+#[derive(Clone, Debug, Default)]
+pub struct Addresses {
+    /// `NAMESPACE/POD` → addresses.
+    pub pods: BTreeMap<String, Vec<IpAddr>>,
+    /// Node name → addresses on all its interfaces.
+    pub nodes: BTreeMap<String, Vec<IpAddr>>,
+    /// External name → addresses.
+    pub externals: BTreeMap<String, Vec<IpAddr>>,
+}
+
+impl Addresses {
+    /// The address of `who` (`NAMESPACE/POD`, an external, `node/NAME`) in one family.
+    #[must_use]
+    pub fn of(&self, who: &str, v6: bool) -> Option<IpAddr> {
+        let list = self
+            .pods
+            .get(who)
+            .or_else(|| self.externals.get(who))
+            .or_else(|| who.strip_prefix("node/").and_then(|n| self.nodes.get(n)))?;
+        list.iter().copied().find(|a| a.is_ipv6() == v6)
+    }
+}
+
+/// A lab that is up, with its agents.
+pub struct Session {
+    // Field order is drop order: agents stop before the lab's namespaces and the store go.
+    agents: Agents,
+    lab: Lab,
+    client: Client,
+    store_dir: PathBuf,
+    nodes: Vec<String>,
+    addresses: Addresses,
+    started: Instant,
+    tmp: TempDir,
+}
+
+/// `NAMESPACE/POD` of a workload derived from a Pod (`Pod prod/web-1`) or a WorkloadEndpoint.
+fn pod_name(ent: &Entity) -> String {
+    let tail = ent.source.rsplit(' ').next().unwrap_or_default();
+    let name = tail.rsplit('/').next().unwrap_or_default();
+    format!("{}/{}", ent.namespace.clone().unwrap_or_default(), name)
+}
+
+fn parse_listen(text: &str) -> Result<Listen, String> {
+    let (proto, port) = text.split_once('/').unwrap_or((text, "0"));
+    let port: u16 = port.parse().map_err(|_| format!("bad port in {text:?}"))?;
+    let proto = match proto {
+        "tcp" => Proto::Tcp,
+        "udp" => Proto::Udp,
+        "sctp" => Proto::Raw(132),
+        "icmp" | "icmpv6" => Proto::Icmp,
+        "proto" => Proto::Raw(u8::try_from(port).map_err(|_| format!("bad protocol {text:?}"))?),
+        other => return Err(format!("unknown protocol {other:?} in {text:?}")),
+    };
+    Ok(Listen { proto, port })
+}
+
+fn nets(addrs: &[String]) -> Result<Vec<IpNet>, String> {
+    addrs
+        .iter()
+        .map(|a| a.parse::<IpNet>().map_err(|e| format!("address {a}: {e}")))
+        .collect()
+}
+
+/// The model of everything agents act on, read from the datastore.
+///
+/// # Errors
+/// The datastore could not be listed.
+pub fn model_of(client: &Client) -> Result<Model, String> {
+    let listed = client.list_acted_on().map_err(|e| e.to_string())?;
+    Ok(Model::from_resources(&listed.items))
+}
+
+/// The lab spec: machines from the topology, pods from the workload endpoints in `model`.
+fn lab_spec(
+    prefix: &str,
+    topo: &Topology,
+    model: &Model,
+    addresses: &mut Addresses,
+) -> Result<LabSpec, String> {
+    let mut listen: BTreeMap<String, Vec<Listen>> = BTreeMap::new();
+    for (who, items) in &topo.listen {
+        let parsed = items
+            .iter()
+            .map(|t| parse_listen(t))
+            .collect::<Result<_, _>>()?;
+        listen.insert(who.clone(), parsed);
+    }
+    let mut pods_by_node: BTreeMap<String, Vec<PodSpec>> = BTreeMap::new();
+    for e in model.entities() {
+        let ent = &e.entity;
+        if ent.kind != EntityKind::Workload {
+            continue;
+        }
+        let (Some(node), Some(iface)) = (&ent.node, &ent.interface) else {
+            continue;
+        };
+        let name = pod_name(ent);
+        let addrs: Vec<IpAddr> = ent.addresses.iter().map(IpNet::addr).collect();
+        addresses.pods.insert(name.clone(), addrs.clone());
+        pods_by_node.entry(node.clone()).or_default().push(PodSpec {
+            listen: listen.get(&name).cloned().unwrap_or_default(),
+            name,
+            host_iface: iface.clone(),
+            addrs,
+        });
+    }
+    let networks = if topo.networks.is_empty() {
+        vec!["fabric".to_string()]
+    } else {
+        topo.networks.clone()
+    };
+    let mut spec = LabSpec {
+        prefix: prefix.to_string(),
+        networks: networks
+            .into_iter()
+            .map(|name| NetworkSpec { name })
+            .collect(),
+        nodes: Vec::new(),
+        externals: Vec::new(),
+    };
+    for m in &topo.nodes {
+        let mut interfaces = Vec::new();
+        for i in &m.interfaces {
+            let addrs = nets(&i.addresses)?;
+            addresses
+                .nodes
+                .entry(m.name.clone())
+                .or_default()
+                .extend(addrs.iter().map(IpNet::addr));
+            interfaces.push(IfaceSpec {
+                name: i.name.clone(),
+                network: i.network.clone(),
+                addrs,
+            });
+        }
+        spec.nodes.push(NodeSpec {
+            name: m.name.clone(),
+            interfaces,
+            pods: pods_by_node.remove(&m.name).unwrap_or_default(),
+        });
+    }
+    if let Some(node) = pods_by_node.keys().next() {
+        return Err(format!(
+            "pods are on node {node}, which the scenario does not define"
+        ));
+    }
+    for x in &topo.externals {
+        let addrs = nets(&x.interface.addresses)?;
+        addresses
+            .externals
+            .insert(x.name.clone(), addrs.iter().map(IpNet::addr).collect());
+        spec.externals.push(HostSpec {
+            name: x.name.clone(),
+            iface: IfaceSpec {
+                name: x.interface.name.clone(),
+                network: x.interface.network.clone(),
+                addrs,
+            },
+            listen: listen.get(&x.name).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(spec)
+}
+
+impl Session {
+    /// Writes `resources` to a fresh embedded datastore, builds the lab (one pod namespace per
+    /// workload endpoint the datastore derived), and starts one agent per node. `tag` (at
+    /// most 6 characters of `[a-z0-9]`) goes into every namespace name.
+    ///
+    /// # Errors
+    /// Invalid topology or manifests; the lab or the agents could not start.
+    pub fn up(
+        topo: &Topology,
+        resources: Vec<Resource>,
+        runner: &AgentRunner,
+        tag: &str,
+    ) -> Result<Session, String> {
+        let run = RUNS.fetch_add(1, Ordering::SeqCst);
+        let prefix = format!("tl{}{tag}{run}", std::process::id() % 100_000);
+        let tmp = TempDir(std::env::temp_dir().join(format!("tortie-lab-{prefix}")));
+        std::fs::create_dir_all(&tmp.0).map_err(|e| e.to_string())?;
+        let store_dir = tmp.0.join("store");
+        let backend = Embedded::open(&store_dir).map_err(|e| e.to_string())?;
+        let client = Client::new(Arc::new(backend));
+        let writes = resources
+            .into_iter()
+            .map(|resource| Write::Apply { resource })
+            .collect();
+        client
+            .write(writes)
+            .map_err(|e| format!("applying the manifests: {e}"))?;
+
+        let mut addresses = Addresses::default();
+        let spec = lab_spec(&prefix, topo, &model_of(&client)?, &mut addresses)?;
+        let lab = Lab::up(&spec).map_err(|e| format!("building the lab: {e}"))?;
+        let nodes: Vec<String> = topo.nodes.iter().map(|n| n.name.clone()).collect();
+        let mut session = Session {
+            agents: Agents(Vec::new()),
+            lab,
+            client,
+            store_dir,
+            nodes,
+            addresses,
+            started: Instant::now(),
+            tmp,
+        };
+        for n in session.nodes.clone() {
+            let agent = session.start_agent(&n, runner)?;
+            session.agents.0.push(agent);
+        }
+        Ok(session)
+    }
+
+    fn status_file(&self, node: &str) -> PathBuf {
+        self.tmp.0.join(format!("{node}.status.json"))
+    }
+
+    fn start_agent(&self, node: &str, runner: &AgentRunner) -> Result<Running, String> {
+        let netns = self.lab.node_netns(node).to_string();
+        match runner {
+            AgentRunner::Process(binary) => {
+                let log = std::fs::File::create(self.tmp.0.join(format!("{node}.log")))
+                    .map_err(|e| e.to_string())?;
+                let child = Command::new("ip")
+                    .args(["netns", "exec", &netns])
+                    .arg(binary)
+                    .args(["agent", "--node", node, "--drift-interval", "5"])
+                    .arg("--status-file")
+                    .arg(self.status_file(node))
+                    .env("TORTIE_DATASTORE", &self.store_dir)
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()
+                    .map_err(|e| format!("starting the agent of {node}: {e}"))?;
+                Ok(Running::Process(child))
+            }
+            AgentRunner::Thread => {
+                // What `tortie agent` would read from the node's interfaces.
+                let addrs: Vec<String> = self
+                    .addresses
+                    .nodes
+                    .get(node)
+                    .into_iter()
+                    .flatten()
+                    .map(ToString::to_string)
+                    .collect();
+                register_node(&self.client, node, &addrs)
+                    .map_err(|e| format!("registering node {node}: {e}"))?;
+                let mut cfg = AgentConfig::new(node);
+                cfg.drift_interval = Duration::from_secs(5);
+                cfg.status_file = Some(self.status_file(node));
+                let mut agent = Agent::new(
+                    self.client.clone(),
+                    cfg,
+                    NftCli::in_netns(&netns),
+                    Arc::new(Telemetry::new()),
+                );
+                let stop = Arc::new(AtomicBool::new(false));
+                let flag = Arc::clone(&stop);
+                let handle = std::thread::Builder::new()
+                    .name(format!("agent-{node}"))
+                    .spawn(move || agent.run(&flag))
+                    .map_err(|e| e.to_string())?;
+                Ok(Running::Thread(stop, Some(handle)))
+            }
+        }
+    }
+
+    /// The datastore the agents watch.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The lab's namespaces and probes.
+    #[must_use]
+    pub fn lab(&self) -> &Lab {
+        &self.lab
+    }
+
+    /// Addresses by scenario name.
+    #[must_use]
+    pub fn addresses(&self) -> &Addresses {
+        &self.addresses
+    }
+
+    /// Where the embedded datastore lives (`TORTIE_DATASTORE` for the CLI).
+    #[must_use]
+    pub fn store_dir(&self) -> &Path {
+        &self.store_dir
+    }
+
+    /// Seconds since the agents were started.
+    #[must_use]
+    pub fn age(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// Writes in one transaction.
+    ///
+    /// # Errors
+    /// The datastore refused the write.
+    pub fn write(&self, writes: Vec<Write>) -> Result<(), String> {
+        self.client
+            .write(writes)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Waits until every agent has programmed the datastore's current revision, installs
+    /// the NAT kube-proxy would for the Services, and returns the model trace should read.
+    ///
+    /// # Errors
+    /// An agent exited or did not catch up within 30 s; the NAT could not be installed.
+    pub fn sync(&mut self) -> Result<Model, String> {
+        let revision = self.client.revision().map_err(|e| e.to_string())?;
+        self.wait_programmed(revision)?;
+        let model = model_of(&self.client)?;
+        for node in &self.nodes {
+            let nat = services::nat_for(&model, node);
+            tortie_lab::install_service_nat(self.lab.node_netns(node), &nat)
+                .map_err(|e| format!("kube-proxy stand-in on {node}: {e}"))?;
+        }
+        Ok(model)
+    }
+
+    fn wait_programmed(&mut self, revision: u64) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let pending: Vec<&String> = self
+                .nodes
+                .iter()
+                .filter(|n| {
+                    let status = tortie_agent::Status::read(&self.status_file(n));
+                    !status.as_ref().is_ok_and(|s| {
+                        s["ready"].as_bool() == Some(true)
+                            && s["programmedRevision"].as_u64().unwrap_or(0) >= revision
+                    })
+                })
+                .collect();
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let pending: Vec<String> = pending.into_iter().cloned().collect();
+            for a in &mut self.agents.0 {
+                if let Some(why) = a.exited() {
+                    return Err(format!(
+                        "an agent exited ({why}); see its log in {}",
+                        self.tmp.0.display()
+                    ));
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "agents on {pending:?} did not program revision {revision} within 30 s"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the agents and removes every namespace and file the session made.
+    ///
+    /// # Errors
+    /// Some namespace could not be deleted.
+    pub fn down(mut self) -> Result<(), String> {
+        for a in &mut self.agents.0 {
+            a.stop();
+        }
+        let Session { lab, .. } = self;
+        lab.down().map_err(|e| format!("tearing the lab down: {e}"))
+    }
+}
