@@ -75,7 +75,33 @@ pub enum LabWhat {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
-    /// Remove network namespaces left behind by labs that were killed.
+    /// Build the scenario's cluster and keep it up in the foreground (Ctrl-C, SIGTERM or
+    /// `tortie lab down` ends it); change policy with `TORTIE_DATASTORE=... tortie apply`.
+    Up {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
+    /// Send real packets between pods (and external clients) of a running lab and print the
+    /// reachability matrix, with trace's verdict beside every probe.
+    Probe {
+        /// Which lab (default: the only one running).
+        #[arg(long)]
+        lab: Option<String>,
+        /// Sources: NAMESPACE/POD, an external's name, or NAMESPACE/* (repeatable).
+        #[arg(long)]
+        from: Vec<String>,
+        /// Destinations, the same forms (repeatable).
+        #[arg(long)]
+        to: Vec<String>,
+        /// Traffic: tcp/80, udp/53, sctp/9, icmp, proto/112 (repeatable; default: what the
+        /// scenario's expectations use).
+        #[arg(long)]
+        traffic: Vec<String>,
+        /// Probe IPv6 addresses.
+        #[arg(long = "ipv6")]
+        v6: bool,
+    },
+    /// Stop running labs and remove network namespaces left behind by labs that were killed.
     Down,
 }
 

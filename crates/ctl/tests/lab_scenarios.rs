@@ -40,3 +40,147 @@ fn every_lab_scenario_is_enforced_as_expected_and_as_traced() {
         assert!(!stdout.contains("MISMATCH"), "{stdout}");
     }
 }
+
+/// A `tortie lab up` process; killed, and its leftovers swept, if a test fails.
+struct Up(std::process::Child);
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+            let _ = Command::new(env!("CARGO_BIN_EXE_tortie"))
+                .args(["lab", "down"])
+                .output();
+        }
+    }
+}
+
+/// `tortie lab up` in the foreground; returns it once it says the lab is up, with the
+/// datastore path it printed.
+fn lab_up(scenario: &str) -> (Up, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tortie"))
+        .args(["lab", "up", scenario])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("tortie lab up starts");
+    let mut store = String::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.strip_prefix("change policy:  TORTIE_DATASTORE=") {
+            store = rest.split(' ').next().unwrap_or_default().to_string();
+            break;
+        }
+    }
+    assert!(!store.is_empty(), "tortie lab up did not come up");
+    // Keep draining so the lab never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (Up(child), store)
+}
+
+fn tortie(args: &[&str], store: Option<&str>) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tortie"));
+    cmd.args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    if let Some(s) = store {
+        cmd.env("TORTIE_DATASTORE", s);
+    }
+    let out = cmd.output().expect("tortie runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The cell of `from`'s row in a one-column matrix printed by `tortie lab probe`.
+fn cell(matrix: &str, from: &str) -> String {
+    matrix
+        .lines()
+        .find(|l| l.starts_with(from))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn lab_namespaces(pid: u32) -> Vec<String> {
+    let lead = format!("tl{pid}");
+    std::fs::read_dir("/run/netns")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            n.strip_prefix(&lead)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()))
+        })
+        .collect()
+}
+
+fn agents_of(pid: u32) -> usize {
+    let mark = format!("tortie-lab-tl{pid}");
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&mark))
+        })
+        .count()
+}
+
+#[test]
+fn lab_up_probe_apply_probe_down_and_cleanup_after_a_crash() {
+    let scenario = "examples/access-nginx/scenario.yaml";
+    let (mut lab, store) = lab_up(scenario);
+    let probe = [
+        "lab",
+        "probe",
+        "--lab",
+        "access-nginx",
+        "--to",
+        "default/nginx",
+        "--traffic",
+        "tcp/80",
+    ];
+    let (ok, before) = tortie(&probe, None);
+    assert!(ok, "{before}");
+    assert_eq!(cell(&before, "default/access"), "allow", "{before}");
+    assert_eq!(cell(&before, "default/intruder"), "deny", "{before}");
+
+    // A policy change through the ordinary CLI reaches the agents before the next probe.
+    let (ok, text) = tortie(
+        &["delete", "-f", "examples/access-nginx/policy.yaml"],
+        Some(&store),
+    );
+    assert!(ok, "{text}");
+    let (ok, after) = tortie(&probe, None);
+    assert!(ok, "{after}");
+    assert_eq!(cell(&after, "default/intruder"), "allow", "{after}");
+
+    assert!(!lab_namespaces(lab.0.id()).is_empty());
+    let (ok, text) = tortie(&["lab", "down"], None);
+    assert!(ok, "{text}");
+    assert!(lab.0.wait().expect("lab exits").success());
+    assert_eq!(lab_namespaces(lab.0.id()), Vec::<String>::new());
+    assert_eq!(agents_of(lab.0.id()), 0);
+
+    // Killed without a chance to clean up: lab down finds its namespaces and agents.
+    let (mut lab, _) = lab_up(scenario);
+    assert!(agents_of(lab.0.id()) > 0);
+    lab.0.kill().expect("kill");
+    lab.0.wait().expect("reaped");
+    let (ok, text) = tortie(&["lab", "down"], None);
+    assert!(ok, "{text}");
+    assert_eq!(lab_namespaces(lab.0.id()), Vec::<String>::new(), "{text}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while agents_of(lab.0.id()) > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(agents_of(lab.0.id()), 0, "orphaned agents were not stopped");
+}

@@ -83,11 +83,7 @@ fn nat_script(services: &[ServiceNat]) -> Result<String, LabError> {
             IpAddr::V6(a) => ("ip6", "ipv6", format!("[{a}]:{bport}")),
         };
         let comment = s.name.replace(['"', '\\', '\n'], "_");
-        let mark = if s.masquerade {
-            format!("iifname != \"cali*\" ct mark set ct mark or {MASQUERADE_MARK:#x} ")
-        } else {
-            String::new()
-        };
+        let mut matches = Vec::new();
         if let Some(vip) = s.vip {
             if vip.is_ipv4() != baddr.is_ipv4() {
                 return Err(LabError::Spec(format!(
@@ -95,16 +91,25 @@ fn nat_script(services: &[ServiceNat]) -> Result<String, LabError> {
                     s.name
                 )));
             }
-            let _ = writeln!(
-                rules,
-                "\t\t{fam} daddr {vip} {l4} dport {} {mark}dnat {fam} to {to} comment \"{comment}\"",
-                s.port
-            );
+            matches.push((format!("{fam} daddr {vip} {l4} dport {}", s.port), ""));
         }
         if let Some(np) = s.node_port {
+            matches.push((
+                format!("meta nfproto {nfproto} fib daddr type local {l4} dport {np}"),
+                " nodeport",
+            ));
+        }
+        for (m, what) in matches {
+            // Marking is its own rule: traffic from pods must still be DNATed, unmarked.
+            if s.masquerade {
+                let _ = writeln!(
+                    rules,
+                    "\t\t{m} iifname != \"cali*\" ct mark set ct mark or {MASQUERADE_MARK:#x}"
+                );
+            }
             let _ = writeln!(
                 rules,
-                "\t\tmeta nfproto {nfproto} fib daddr type local {l4} dport {np} {mark}dnat {fam} to {to} comment \"{comment} nodeport\""
+                "\t\t{m} dnat {fam} to {to} comment \"{comment}{what}\""
             );
         }
     }
@@ -155,9 +160,8 @@ mod tests {
         let mut v = svc();
         v.masquerade = true;
         let s = nat_script(&[v]).unwrap();
-        assert!(s.contains(
-            "tcp dport 30080 iifname != \"cali*\" ct mark set ct mark or 0x4000 dnat ip to 10.1.0.5:8080"
-        ));
+        assert!(s.contains("tcp dport 30080 iifname != \"cali*\" ct mark set ct mark or 0x4000\n"));
+        assert!(s.contains("tcp dport 30080 dnat ip to 10.1.0.5:8080"));
         assert!(s.contains("ct mark and 0x4000 == 0x4000 masquerade"));
         assert!(!nat_script(&[svc()]).unwrap().contains("ct mark set"));
     }

@@ -2,6 +2,8 @@
 //! expected, what the packet did, and what trace says.
 
 use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use tortie_calc::Model;
@@ -11,7 +13,7 @@ use tortie_lab::{Outcome, Probe, Proto};
 use super::session::Session;
 
 /// One flow to check.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FlowCheck {
     /// `NAMESPACE/POD`, an external's name, or `node/NAME`.
     pub from: String,
@@ -26,7 +28,7 @@ pub struct FlowCheck {
 }
 
 /// One row of the matrix.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Source.
     pub from: String,
@@ -115,7 +117,7 @@ pub fn check(
         let to = match f.to.parse::<IpAddr>() {
             Ok(ip) => ip,
             Err(_) => addrs
-                .of(&f.to, f.v6)
+                .toward(&f.from, &f.to, f.v6)
                 .ok_or_else(|| format!("{} has no IPv{fam} address", f.to))?,
         };
         let t = traffic(&f.traffic, f.v6)?;

@@ -111,6 +111,8 @@ pub struct Addresses {
     pub nodes: BTreeMap<String, Vec<IpAddr>>,
     /// External name → addresses.
     pub externals: BTreeMap<String, Vec<IpAddr>>,
+    /// Node name → addresses with their prefixes, to pick the one a client can reach.
+    pub node_nets: BTreeMap<String, Vec<IpNet>>,
 }
 
 impl Addresses {
@@ -123,6 +125,88 @@ impl Addresses {
             .or_else(|| self.externals.get(who))
             .or_else(|| who.strip_prefix("node/").and_then(|n| self.nodes.get(n)))?;
         list.iter().copied().find(|a| a.is_ipv6() == v6)
+    }
+
+    /// The address of `to` that `from` reaches directly: for a node, its address on a subnet
+    /// an external client is on (a node port is probed on the network the client uses).
+    #[must_use]
+    pub fn toward(&self, from: &str, to: &str, v6: bool) -> Option<IpAddr> {
+        let node = to.strip_prefix("node/").and_then(|n| self.node_nets.get(n));
+        let client = self.externals.get(from);
+        if let (Some(nets), Some(client)) = (node, client) {
+            let shared = nets
+                .iter()
+                .find(|n| n.addr().is_ipv6() == v6 && client.iter().any(|c| n.contains(c)));
+            if let Some(n) = shared {
+                return Some(n.addr());
+            }
+        }
+        self.of(to, v6)
+    }
+}
+
+/// The id of the process that made a lab, read from a netns name (`tl<pid><tag>...-node1`).
+#[must_use]
+pub fn owner_of(netns: &str) -> Option<(String, u32)> {
+    let prefix = netns.split('-').next()?;
+    let digits: String = prefix
+        .strip_prefix("tl")?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some((prefix.to_string(), digits.parse().ok()?))
+}
+
+/// Removes the namespaces and files of labs whose process is gone (killed before it could
+/// clean up); labs of live processes are left alone. Returns the namespaces removed.
+///
+/// # Errors
+/// Some namespace could not be deleted.
+pub fn sweep_dead() -> Result<Vec<String>, String> {
+    let mut prefixes: Vec<String> = std::fs::read_dir(tortie_lab::NETNS_DIR)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|n| owner_of(&n))
+        .filter(|(_, pid)| !alive(*pid))
+        .map(|(prefix, _)| prefix)
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    let mut gone = Vec::new();
+    for p in prefixes {
+        stop_orphans(&p);
+        gone.extend(tortie_lab::sweep(&p).map_err(|e| e.to_string())?);
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("tortie-lab-{p}")));
+    }
+    Ok(gone)
+}
+
+/// Whether a process runs (a zombie, killed but not yet reaped, does not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // `pid (comm) S ...`: the state follows the last ')'.
+        stat.rsplit(')')
+            .next()
+            .and_then(|rest| rest.trim_start().chars().next())
+            != Some('Z')
+    })
+}
+
+/// Agents of a killed lab outlive it (they pin its namespaces): find them by the lab's
+/// directory on their command line and stop them.
+fn stop_orphans(prefix: &str) {
+    let mark = format!("tortie-lab-{prefix}/");
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = entry.file_name().to_string_lossy().to_string();
+        if !pid.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(&mark) {
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        }
     }
 }
 
@@ -233,6 +317,11 @@ fn lab_spec(
                 .entry(m.name.clone())
                 .or_default()
                 .extend(addrs.iter().map(IpNet::addr));
+            addresses
+                .node_nets
+                .entry(m.name.clone())
+                .or_default()
+                .extend(addrs.iter().copied());
             interfaces.push(IfaceSpec {
                 name: i.name.clone(),
                 network: i.network.clone(),
@@ -270,8 +359,9 @@ fn lab_spec(
 
 impl Session {
     /// Writes `resources` to a fresh embedded datastore, builds the lab (one pod namespace per
-    /// workload endpoint the datastore derived), and starts one agent per node. `tag` (at
-    /// most 6 characters of `[a-z0-9]`) goes into every namespace name.
+    /// workload endpoint the datastore derived), and starts one agent per node. `tag` (a
+    /// letter, then at most two more of `[a-z0-9]`) goes into every namespace name, after
+    /// `tl` and this process's id, so `tortie lab down` can tell a dead lab's leftovers.
     ///
     /// # Errors
     /// Invalid topology or manifests; the lab or the agents could not start.
@@ -282,7 +372,7 @@ impl Session {
         tag: &str,
     ) -> Result<Session, String> {
         let run = RUNS.fetch_add(1, Ordering::SeqCst);
-        let prefix = format!("tl{}{tag}{run}", std::process::id() % 100_000);
+        let prefix = format!("tl{}{tag}{run}", std::process::id());
         let tmp = TempDir(std::env::temp_dir().join(format!("tortie-lab-{prefix}")));
         std::fs::create_dir_all(&tmp.0).map_err(|e| e.to_string())?;
         let store_dir = tmp.0.join("store");
@@ -475,5 +565,18 @@ impl Session {
         }
         let Session { lab, .. } = self;
         lab.down().map_err(|e| format!("tearing the lab down: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_of;
+
+    #[test]
+    fn owner_is_the_pid_after_tl() {
+        assert_eq!(owner_of("tl4021u0-node1"), Some(("tl4021u0".into(), 4021)));
+        assert_eq!(owner_of("tl77e3412-p3-x-a"), Some(("tl77e3412".into(), 77)));
+        assert_eq!(owner_of("cni-1234"), None);
+        assert_eq!(owner_of("tlx-node"), None);
     }
 }
