@@ -132,13 +132,19 @@ fn failsafe_rule(p: &ProtoPort, port_end: End, peer: Option<End>, what: &str) ->
             negated: false,
         },
     ];
-    if let (Some(Ok(net)), Some(end)) = (p.network(), peer) {
-        m.push(Match::Addr {
-            end,
-            family: Family::of(&net),
-            nets: vec![net],
-            negated: false,
-        });
+    if let Some(end) = peer {
+        match p.network() {
+            Some(Ok(net)) => m.push(Match::Addr {
+                end,
+                family: Family::of(&net),
+                nets: vec![net],
+                negated: false,
+            }),
+            // Validation refuses such a net; if one gets here, the entry matches nothing
+            // (as trace decides) rather than every address.
+            Some(Err(_)) => return None,
+            None => {}
+        }
     }
     Some(rule(m, vec![Stmt::Accept], what))
 }
