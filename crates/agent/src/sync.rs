@@ -33,6 +33,9 @@ pub struct Agent<N: Nft> {
     status: Status,
     /// When the oldest change not yet programmed was seen.
     pending_since: Option<Instant>,
+    /// When the last transaction was attempted (refused ones are retried at most once a
+    /// second, so the error counter counts attempts an operator can reason about).
+    last_attempt: Instant,
 }
 
 fn now_seconds() -> i64 {
@@ -61,6 +64,7 @@ impl<N: Nft> Agent<N> {
             telemetry,
             status,
             pending_since: None,
+            last_attempt: Instant::now(),
         }
     }
 
@@ -71,7 +75,10 @@ impl<N: Nft> Agent<N> {
         let start = self.client.revision()?;
         let listed = self.client.list_acted_on()?;
         self.model = Model::from_resources(&listed.items);
-        self.revision = start.max(listed.revision);
+        // Not the lists' revision: kinds are listed one by one, so a change made meanwhile
+        // can be missing from an earlier list while a later one reports its revision. The
+        // model holds everything up to `start`; the watch brings the rest.
+        self.revision = start;
         self.pending_since = Some(Instant::now());
         self.client.watch(start)
     }
@@ -95,6 +102,7 @@ impl<N: Nft> Agent<N> {
         let Some(since) = self.pending_since else {
             return;
         };
+        self.last_attempt = Instant::now();
         let desired = tortie_rules::render(&self.model, &self.cfg.node);
         let (chains, rules, elements) = (
             desired.chains.len(),
@@ -152,6 +160,11 @@ impl<N: Nft> Agent<N> {
             }
         }
         self.status.revision = self.revision;
+        // Called only while the datastore stream is healthy: ready iff the kernel took it.
+        // One write, so a reader never sees an error together with `ready: true`.
+        let ready = self.status.error.is_none();
+        self.telemetry.ready.store(ready, Ordering::Relaxed);
+        self.status.ready = ready;
         self.write_status();
     }
 
@@ -180,8 +193,16 @@ impl<N: Nft> Agent<N> {
                 warn!(node = %self.cfg.node, drift = ?what, "the table drifted from what was programmed; rewrote it");
             }
             Err(e) => {
+                // The table may be gone or half what we think: rewrite it whole, retrying
+                // like any refused transaction, and say so.
                 self.telemetry.program_errors.inc();
-                warn!(node = %self.cfg.node, error = %e, "drift check or repair failed");
+                warn!(node = %self.cfg.node, error = %e, "drift check or repair failed; retrying a full rewrite");
+                self.programmer.forget();
+                self.pending_since.get_or_insert_with(Instant::now);
+                self.status.error = Some(e.to_string());
+                self.status.ready = false;
+                self.telemetry.ready.store(false, Ordering::Relaxed);
+                self.write_status();
             }
         }
     }
@@ -197,7 +218,6 @@ impl<N: Nft> Agent<N> {
                     Ok(s) => {
                         stream = Some(s);
                         self.program();
-                        self.set_ready(self.status.error.is_none());
                     }
                     Err(e) => {
                         self.telemetry.datastore_errors.inc();
@@ -225,11 +245,10 @@ impl<N: Nft> Agent<N> {
                         }
                     }
                     self.program();
-                    self.set_ready(self.status.error.is_none());
                 }
                 Ok(None) => {
-                    // Retry a refused transaction now and then.
-                    if self.pending_since.is_some() {
+                    // Retry a refused transaction (or a failed repair) once a second.
+                    if self.pending_since.is_some() && self.last_attempt.elapsed() >= RETRY {
                         self.program();
                     }
                 }
