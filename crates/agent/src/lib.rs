@@ -18,7 +18,7 @@ mod status;
 mod sync;
 pub mod telemetry;
 
-pub use node::{host_addresses, register_node};
+pub use node::{host_addresses, host_addresses_in, register_node};
 pub use status::Status;
 pub use sync::Agent;
 pub use telemetry::Telemetry;

@@ -11,7 +11,18 @@ use tortie_model::load::load_str;
 /// link-local addresses and workload interfaces. Read with `ip -j addr`.
 #[must_use]
 pub fn host_addresses(workload_prefix: &str) -> Vec<String> {
-    let Ok(out) = Command::new("ip").args(["-j", "addr", "show"]).output() else {
+    host_addresses_in(None, workload_prefix)
+}
+
+/// As [`host_addresses`], for the named network namespace `netns` (`ip -n NETNS -j addr`)
+/// when given: an agent that stays in the root namespace and enforces for another.
+#[must_use]
+pub fn host_addresses_in(netns: Option<&str>, workload_prefix: &str) -> Vec<String> {
+    let mut ip = Command::new("ip");
+    if let Some(ns) = netns {
+        ip.args(["-n", ns]);
+    }
+    let Ok(out) = ip.args(["-j", "addr", "show"]).output() else {
         return Vec::new();
     };
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {

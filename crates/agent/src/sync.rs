@@ -233,18 +233,27 @@ impl<N: Nft> Agent<N> {
                     self.apply(change);
                     // Gather what else arrives within the batch window into one transaction.
                     let window_end = Instant::now() + self.cfg.batch_window;
+                    let mut failed = None;
                     loop {
                         let left = window_end.saturating_duration_since(Instant::now());
                         match watch.next(left) {
                             Ok(Some(c)) => self.apply(c),
                             Ok(None) => break,
-                            Err(_) => {
-                                stream = None;
+                            Err(e) => {
+                                failed = Some(e);
                                 break;
                             }
                         }
                     }
+                    // What arrived is programmed either way; a broken watch then means not
+                    // ready until the relist.
                     self.program();
+                    if let Some(e) = failed {
+                        self.telemetry.datastore_errors.inc();
+                        self.set_ready(false);
+                        warn!(node = %self.cfg.node, error = %e, "the datastore watch failed; keeping the programmed rules");
+                        stream = None;
+                    }
                 }
                 Ok(None) => {
                     // Retry a refused transaction (or a failed repair) once a second.

@@ -129,6 +129,10 @@ pub struct AgentArgs {
     /// Do not write a Node resource for this host.
     #[arg(long = "no-register")]
     pub no_register: bool,
+    /// Enforce for this named network namespace (`ip netns`): its nftables and its addresses,
+    /// while the agent stays in its own namespace, from where it reaches the datastore.
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
     #[command(flatten)]
     pub target: Target,
 }

@@ -3,11 +3,12 @@
 //! them over without a gap).
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use tortie_agent::{Agent, AgentConfig, Telemetry, host_addresses, register_node};
+use tortie_agent::{Agent, AgentConfig, Telemetry, host_addresses_in, register_node};
 use tortie_dataplane::NftCli;
 
 use super::common::{Failure, open};
@@ -51,10 +52,26 @@ pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
             "--drift-interval must be a positive number of seconds",
         ));
     }
+    let nft = match &args.netns {
+        None => NftCli::default(),
+        Some(ns) => {
+            // Without this check a typo would register a Node without addresses and fail
+            // only at the first transaction.
+            let path = Path::new(tortie_lab::NETNS_DIR).join(ns);
+            if ns.contains('/') || !path.exists() {
+                return Err(Failure::usage(format!(
+                    "--netns {ns}: no such network namespace (expected {})",
+                    path.display()
+                )));
+            }
+            NftCli::in_netns(ns)
+        }
+    };
     init_logging(&args.log_format)?;
     let client = open(&args.target)?;
     if !args.no_register {
-        register_node(&client, &args.node, &host_addresses("cali"))
+        let addresses = host_addresses_in(args.netns.as_deref(), "cali");
+        register_node(&client, &args.node, &addresses)
             .map_err(|e| Failure::resource(format!("cannot register Node {}: {e}", args.node)))?;
     }
     let telemetry = Arc::new(Telemetry::new());
@@ -67,7 +84,7 @@ pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let mut cfg = AgentConfig::new(&args.node);
     cfg.drift_interval = Duration::from_secs_f64(args.drift_interval);
     cfg.status_file.clone_from(&args.status_file);
-    let mut agent = Agent::new(client, cfg, NftCli::default(), telemetry);
+    let mut agent = Agent::new(client, cfg, nft, telemetry);
     agent.run(&AtomicBool::new(false));
     Ok(())
 }

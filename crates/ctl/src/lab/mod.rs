@@ -5,7 +5,7 @@
 //!
 //! * [`session`]: a running lab (datastore, namespaces, agents, Services' NAT).
 //! * [`check`]: probes and trace verdicts side by side.
-//! * [`run`]: `tortie lab run SCENARIO`.
+//! * `run`: `tortie lab run SCENARIO`.
 //! * [`control`]: `tortie lab up` serving `tortie lab probe` and `tortie lab down`.
 
 pub mod check;

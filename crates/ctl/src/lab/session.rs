@@ -1,9 +1,13 @@
 //! A running lab: datastore, namespaces, agents, Services' NAT. `tortie lab run`, `tortie lab
 //! up` and the live conformance suite all drive one of these: write to the datastore, wait
 //! until every agent programmed that revision, probe.
+//!
+//! The datastore is a fresh embedded store by default, or an etcd cluster ([`Store::Etcd`]).
+//! A node namespace has a loopback of its own, so agents of an etcd lab stay in the root
+//! namespace and program their node's namespace from there (`tortie agent --netns`).
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -16,7 +20,7 @@ use tortie_agent::{Agent, AgentConfig, Telemetry, register_node};
 use tortie_calc::Model;
 use tortie_calc::resolve::entity::{Entity, EntityKind};
 use tortie_dataplane::NftCli;
-use tortie_datastore::{Client, Embedded, Write};
+use tortie_datastore::{Client, Write};
 use tortie_lab::{
     HostSpec, IfaceSpec, Lab, LabSpec, Listen, NetworkSpec, NodeSpec, PodSpec, Proto,
 };
@@ -24,6 +28,10 @@ use tortie_model::resource::Resource;
 
 use super::scenario::{External, Machine};
 use super::services;
+
+mod store;
+
+pub use store::Store;
 
 /// How the agents run.
 #[derive(Clone, Debug)]
@@ -216,7 +224,10 @@ pub struct Session {
     agents: Agents,
     lab: Lab,
     client: Client,
+    store: Store,
     store_dir: PathBuf,
+    /// The calicoctl.cfg naming an etcd store, for process agents and the CLI.
+    config_file: Option<PathBuf>,
     nodes: Vec<String>,
     addresses: Addresses,
     started: Instant,
@@ -371,13 +382,35 @@ impl Session {
         runner: &AgentRunner,
         tag: &str,
     ) -> Result<Session, String> {
+        Session::up_on(&Store::Embedded, topo, resources, runner, tag)
+    }
+
+    /// As [`Session::up`], on `store`.
+    ///
+    /// # Errors
+    /// As [`Session::up`]; also an etcd store that cannot be reached or already holds
+    /// resources.
+    pub fn up_on(
+        store: &Store,
+        topo: &Topology,
+        resources: Vec<Resource>,
+        runner: &AgentRunner,
+        tag: &str,
+    ) -> Result<Session, String> {
         let run = RUNS.fetch_add(1, Ordering::SeqCst);
         let prefix = format!("tl{}{tag}{run}", std::process::id());
         let tmp = TempDir(std::env::temp_dir().join(format!("tortie-lab-{prefix}")));
         std::fs::create_dir_all(&tmp.0).map_err(|e| e.to_string())?;
         let store_dir = tmp.0.join("store");
-        let backend = Embedded::open(&store_dir).map_err(|e| e.to_string())?;
-        let client = Client::new(Arc::new(backend));
+        let client = store.open(&store_dir)?;
+        let mut config_file = None;
+        if let Store::Etcd(cfg) = store {
+            // Pods and nodes are built from what the store holds: a used one would mix labs.
+            store::check_empty(&client, cfg)?;
+            let path = tmp.0.join("datastore.cfg");
+            store::write_config(&path, cfg)?;
+            config_file = Some(path);
+        }
         let writes = resources
             .into_iter()
             .map(|resource| Write::Apply { resource })
@@ -394,7 +427,9 @@ impl Session {
             agents: Agents(Vec::new()),
             lab,
             client,
+            store: store.clone(),
             store_dir,
+            config_file,
             nodes,
             addresses,
             started: Instant::now(),
@@ -411,19 +446,41 @@ impl Session {
         self.tmp.0.join(format!("{node}.status.json"))
     }
 
+    /// The log of the agent of `node` (process agents).
+    #[must_use]
+    pub fn agent_log(&self, node: &str) -> PathBuf {
+        self.tmp.0.join(format!("{node}.log"))
+    }
+
     fn start_agent(&self, node: &str, runner: &AgentRunner) -> Result<Running, String> {
         let netns = self.lab.node_netns(node).to_string();
         match runner {
             AgentRunner::Process(binary) => {
-                let log = std::fs::File::create(self.tmp.0.join(format!("{node}.log")))
-                    .map_err(|e| e.to_string())?;
-                let child = Command::new("ip")
-                    .args(["netns", "exec", &netns])
-                    .arg(binary)
-                    .args(["agent", "--node", node, "--drift-interval", "5"])
+                let log = std::fs::File::create(self.agent_log(node)).map_err(|e| e.to_string())?;
+                let mut cmd = if self.config_file.is_none() {
+                    // As on a real host: the agent inside the node, the store a directory.
+                    let mut c = Command::new("ip");
+                    c.args(["netns", "exec", &netns])
+                        .arg(binary)
+                        .env("TORTIE_DATASTORE", &self.store_dir);
+                    c
+                } else {
+                    Command::new(binary)
+                };
+                cmd.args(["agent", "--node", node, "--drift-interval", "5"])
                     .arg("--status-file")
-                    .arg(self.status_file(node))
-                    .env("TORTIE_DATASTORE", &self.store_dir)
+                    .arg(self.status_file(node));
+                if let Some(cfg) = &self.config_file {
+                    // etcd listens on the root namespace's loopback: the agent stays there,
+                    // and so do its metrics, reachable from this process.
+                    cmd.arg("--config").arg(cfg).args([
+                        "--netns",
+                        &netns,
+                        "--metrics-addr",
+                        "127.0.0.1:0",
+                    ]);
+                }
+                let child = cmd
                     .stdout(Stdio::null())
                     .stderr(log)
                     .spawn()
@@ -445,8 +502,13 @@ impl Session {
                 let mut cfg = AgentConfig::new(node);
                 cfg.drift_interval = Duration::from_secs(5);
                 cfg.status_file = Some(self.status_file(node));
+                // Each agent of an etcd lab has its own connection, as on separate hosts.
+                let client = match self.store {
+                    Store::Embedded => self.client.clone(),
+                    Store::Etcd(_) => self.store.open(&self.store_dir)?,
+                };
                 let mut agent = Agent::new(
-                    self.client.clone(),
+                    client,
                     cfg,
                     NftCli::in_netns(&netns),
                     Arc::new(Telemetry::new()),
@@ -484,6 +546,36 @@ impl Session {
     #[must_use]
     pub fn store_dir(&self) -> &Path {
         &self.store_dir
+    }
+
+    /// The datastore the lab runs on.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// For an etcd lab, a calicoctl.cfg naming its store (`tortie -c FILE apply ...`).
+    #[must_use]
+    pub fn config_file(&self) -> Option<&Path> {
+        self.config_file.as_deref()
+    }
+
+    /// The last status the agent of `node` wrote (`ready`, `programmedRevision`, ...).
+    ///
+    /// # Errors
+    /// The agent has not written one yet.
+    pub fn status(&self, node: &str) -> Result<serde_json::Value, String> {
+        tortie_agent::Status::read(&self.status_file(node))
+    }
+
+    /// Where the agent of `node` serves `/metrics`, `/healthz` and `/readyz`: process agents
+    /// of an etcd lab, once they have said so in their log.
+    #[must_use]
+    pub fn metrics_addr(&self, node: &str) -> Option<SocketAddr> {
+        let log = std::fs::read_to_string(self.agent_log(node)).ok()?;
+        log.lines()
+            .find_map(|l| l.split_once("/readyz on http://"))
+            .and_then(|(_, addr)| addr.trim().parse().ok())
     }
 
     /// Seconds since the agents were started.
@@ -527,7 +619,7 @@ impl Session {
                 .nodes
                 .iter()
                 .filter(|n| {
-                    let status = tortie_agent::Status::read(&self.status_file(n));
+                    let status = self.status(n);
                     !status.as_ref().is_ok_and(|s| {
                         s["ready"].as_bool() == Some(true)
                             && s["programmedRevision"].as_u64().unwrap_or(0) >= revision
