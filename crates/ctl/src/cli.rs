@@ -74,12 +74,19 @@ pub enum LabWhat {
         /// Scenario files (`examples/<name>/scenario.yaml`).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// `embedded` (a fresh store per run) or `etcd` (a three-member etcd cluster on
+        /// loopback, started and removed by the lab; needs Debian's etcd-server).
+        #[arg(long, default_value = "embedded")]
+        datastore: String,
     },
     /// Build the scenario's cluster and keep it up in the foreground (Ctrl-C, SIGTERM or
     /// `tortie lab down` ends it); change policy with `TORTIE_DATASTORE=... tortie apply`.
     Up {
         /// The scenario file.
         scenario: PathBuf,
+        /// `embedded` or `etcd`, as for `lab run`.
+        #[arg(long, default_value = "embedded")]
+        datastore: String,
     },
     /// Send real packets between pods (and external clients) of a running lab and print the
     /// reachability matrix, with trace's verdict beside every probe.

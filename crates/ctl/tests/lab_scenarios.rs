@@ -184,3 +184,23 @@ fn lab_up_probe_apply_probe_down_and_cleanup_after_a_crash() {
     }
     assert_eq!(agents_of(lab.0.id()), 0, "orphaned agents were not stopped");
 }
+
+#[test]
+fn a_scenario_runs_on_an_etcd_cluster_started_by_the_lab() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tortie"))
+        .args(["lab", "run", "--datastore", "etcd"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/nodeport-remote-backend/scenario.yaml"
+        ))
+        .output()
+        .expect("tortie runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = stdout.lines().filter(|l| l.ends_with(" ok")).count();
+    assert_eq!(rows, 9, "{stdout}");
+}

@@ -10,6 +10,7 @@ use super::common::Failure;
 use crate::cli::{LabArgs, LabWhat};
 use crate::lab::check::Row;
 use crate::lab::control::{self, Request, Response, Selection, Served};
+use crate::lab::datastore::LabStore;
 use crate::lab::session::{AgentRunner, Session};
 use crate::lab::{manifests, read_scenario, run_scenario, topology};
 
@@ -17,8 +18,14 @@ use crate::lab::{manifests, read_scenario, run_scenario, topology};
 pub fn run(args: &LabArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     match &args.what {
         LabWhat::Down => down(out),
-        LabWhat::Run { scenarios } => run_all(scenarios, out, err),
-        LabWhat::Up { scenario } => up(scenario, out),
+        LabWhat::Run {
+            scenarios,
+            datastore,
+        } => run_all(scenarios, datastore, out, err),
+        LabWhat::Up {
+            scenario,
+            datastore,
+        } => up(scenario, datastore, out),
         LabWhat::Probe {
             lab,
             from,
@@ -65,6 +72,7 @@ fn down(out: &mut dyn Write) -> Result<(), Failure> {
 
 fn run_all(
     scenarios: &[std::path::PathBuf],
+    datastore: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
@@ -72,7 +80,7 @@ fn run_all(
     let mut failed = 0;
     for path in scenarios {
         let _ = writeln!(out, "==> {}", path.display());
-        let report = run_scenario(path, &tortie).map_err(Failure::resource)?;
+        let report = run_scenario(path, &tortie, datastore).map_err(Failure::resource)?;
         let _ = writeln!(
             out,
             "agents programmed every node {:.2} s after starting",
@@ -112,26 +120,43 @@ fn print_rows(rows: &[Row], out: &mut dyn Write) {
     }
 }
 
-fn up(path: &Path, out: &mut dyn Write) -> Result<(), Failure> {
+fn up(path: &Path, datastore: &str, out: &mut dyn Write) -> Result<(), Failure> {
     let sc = read_scenario(path).map_err(Failure::usage)?;
     let resources =
         manifests(path.parent().unwrap_or(Path::new(".")), &sc).map_err(Failure::usage)?;
     let runner = AgentRunner::Process(tortie_binary()?);
-    let mut session =
-        Session::up(&topology(&sc), resources, &runner, "u").map_err(Failure::resource)?;
+    let store = LabStore::start(datastore).map_err(Failure::resource)?;
+    let mut session = Session::up_on(&store.store, &topology(&sc), resources, &runner, "u")
+        .map_err(Failure::resource)?;
     session.sync().map_err(Failure::resource)?;
     let socket = control::socket_path(&sc.name);
-    let _ = writeln!(out, "lab {} is up; agents programmed every node", sc.name);
+    let _ = writeln!(
+        out,
+        "lab {} is up on {}; agents programmed every node",
+        sc.name,
+        store.describe()
+    );
     let addrs = session.addresses();
     for (name, list) in addrs.pods.iter().chain(&addrs.externals) {
         let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
         let _ = writeln!(out, "  {name:<28} {}", shown.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "change policy:  TORTIE_DATASTORE={} tortie apply -f FILE",
-        session.store_dir().display()
-    );
+    match session.config_file() {
+        Some(cfg) => {
+            let _ = writeln!(
+                out,
+                "change policy:  tortie apply -c {} -f FILE",
+                cfg.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "change policy:  TORTIE_DATASTORE={} tortie apply -f FILE",
+                session.store_dir().display()
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "probe:          tortie lab probe [--from X] [--to Y] [--traffic tcp/80]"

@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod control;
+pub mod datastore;
 mod run;
 mod scenario;
 mod services;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tortie_model::resource::Resource;
 
 use super::check::{FlowCheck, Row, check};
+use super::datastore::LabStore;
 use super::scenario::Scenario;
 use super::session::{AgentRunner, Session, Topology};
 
@@ -93,15 +94,17 @@ pub fn expected_flows(sc: &Scenario) -> Vec<FlowCheck> {
         .collect()
 }
 
-/// Runs one scenario end to end. `tortie` is the binary that runs the agents.
+/// Runs one scenario end to end on the datastore `--datastore` names (`embedded`, `etcd`).
+/// `tortie` is the binary that runs the agents.
 ///
 /// # Errors
-/// The scenario or its manifests are invalid, or the lab or agents could not start.
-pub fn run_scenario(path: &Path, tortie: &Path) -> Result<LabReport, String> {
+/// The scenario or its manifests are invalid, or the store, lab or agents could not start.
+pub fn run_scenario(path: &Path, tortie: &Path, datastore: &str) -> Result<LabReport, String> {
     let sc = read_scenario(path)?;
     let resources = manifests(path.parent().unwrap_or(Path::new(".")), &sc)?;
     let runner = AgentRunner::Process(tortie.to_path_buf());
-    let mut session = Session::up(&topology(&sc), resources, &runner, "r")?;
+    let store = LabStore::start(datastore)?;
+    let mut session = Session::up_on(&store.store, &topology(&sc), resources, &runner, "r")?;
     let model = session.sync()?;
     let programmed_after = session.age();
     let rows = check(&session, &model, &expected_flows(&sc), PROBE_TIMEOUT)?;
