@@ -63,6 +63,7 @@ fn machines(case: &CaseModel) -> Machines {
         nodes,
         externals: vec![],
         listen,
+        routes: vec![],
     }
 }
 

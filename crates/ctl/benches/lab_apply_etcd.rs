@@ -53,6 +53,7 @@ fn topology() -> Topology {
         nodes,
         externals: vec![],
         listen: BTreeMap::new(),
+        routes: vec![],
     }
 }
 

@@ -70,6 +70,7 @@ fn machines(listen: BTreeMap<String, Vec<String>>) -> Machines {
         nodes,
         externals: vec![],
         listen,
+        routes: vec![],
     }
 }
 

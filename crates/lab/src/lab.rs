@@ -14,7 +14,7 @@ use crate::plan::{self, Endpoint, EndpointKind};
 use crate::probe::{self, Outcome, Probe};
 use crate::receipts::{Receipt, ReceiptStore};
 use crate::server::Servers;
-use crate::topology::LabSpec;
+use crate::topology::{LabSpec, Listen};
 use crate::validate::validate;
 use crate::wire;
 
@@ -29,7 +29,8 @@ pub struct Lab {
     namespaces: Vec<String>,
     endpoints: Vec<Endpoint>,
     receipts: Arc<ReceiptStore>,
-    servers: Option<Servers>,
+    /// The servers of the spec, then any started later with [`Lab::serve`].
+    servers: Vec<Servers>,
 }
 
 impl Lab {
@@ -48,7 +49,7 @@ impl Lab {
             namespaces: Vec::new(),
             endpoints: plan.endpoints.clone(),
             receipts: Arc::new(ReceiptStore::default()),
-            servers: None,
+            servers: Vec::new(),
         };
         // From here on an early return drops `lab`, which deletes what was created.
         for ns in &plan.namespaces {
@@ -56,8 +57,26 @@ impl Lab {
             lab.namespaces.push(ns.clone());
         }
         wire::apply(&plan)?;
-        lab.servers = Some(Servers::start(&lab.endpoints, Arc::clone(&lab.receipts))?);
+        let servers = Servers::start(&lab.endpoints, Arc::clone(&lab.receipts))?;
+        lab.servers.push(servers);
         Ok(lab)
+    }
+
+    /// Starts more servers inside an endpoint's netns, e.g. on a node (SSH for a failsafe
+    /// check, a listener on a load balancer's address), which the spec has no servers for.
+    /// They bind every address of the netns and stop with the lab.
+    ///
+    /// # Errors
+    /// Unknown endpoint, or a socket could not be opened (e.g. the port is taken).
+    pub fn serve(&mut self, endpoint: &str, listen: &[Listen]) -> Result<(), LabError> {
+        let mut ep = self
+            .endpoint(endpoint)
+            .cloned()
+            .ok_or_else(|| LabError::Spec(format!("unknown endpoint {endpoint:?}")))?;
+        ep.listen = listen.to_vec();
+        let servers = Servers::start(&[ep], Arc::clone(&self.receipts))?;
+        self.servers.push(servers);
+        Ok(())
     }
 
     /// The spec this lab was built from.
@@ -222,7 +241,7 @@ impl Lab {
     /// Stops servers first (their sockets pin the namespaces), then deletes namespaces
     /// newest first. Safe to call twice: the second call finds nothing left.
     fn teardown(&mut self) -> Vec<String> {
-        if let Some(mut s) = self.servers.take() {
+        for mut s in self.servers.drain(..) {
             s.stop();
         }
         let mut failures = Vec::new();

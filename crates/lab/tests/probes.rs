@@ -260,3 +260,29 @@ fn service_nat_sends_vip_and_node_port_to_backend() {
         .unwrap();
     assert_eq!(rules.matches("dnat").count(), 4, "{rules}");
 }
+
+#[test]
+fn servers_started_later_on_a_node_answer_probes() {
+    let mut spec = two_nodes();
+    spec.externals.push(HostSpec {
+        name: "client".into(),
+        iface: iface("eth0", "cluster", &["10.10.0.100/24"]),
+        listen: vec![],
+    });
+    let mut lab = Lab::up(&spec).unwrap();
+    let ssh = probe("client", "10.10.0.1", Proto::Tcp, 22);
+    let dns = probe("client", "10.10.0.1", Proto::Udp, 53);
+    // Nothing listens on the node yet: the kernel refuses.
+    assert_all(&lab, &[ssh.clone(), dns.clone()], &Outcome::Refused);
+    lab.serve("node-a", &listen(&[(Proto::Tcp, 22), (Proto::Udp, 53)]))
+        .unwrap();
+    assert_all(&lab, &[ssh, dns], &Outcome::Delivered);
+    // Only on that node.
+    assert_all(
+        &lab,
+        &[probe("client", "10.10.0.2", Proto::Tcp, 22)],
+        &Outcome::Refused,
+    );
+    assert!(lab.serve("nobody", &[]).is_err());
+    lab.down().unwrap();
+}

@@ -19,4 +19,4 @@ pub mod session;
 pub use run::{
     LabReport, PROBE_TIMEOUT, expected_flows, manifests, read_scenario, run_scenario, topology,
 };
-pub use scenario::{Expectation, External, Interface, Machine, Scenario};
+pub use scenario::{Expectation, External, Interface, Machine, Route, Scenario};

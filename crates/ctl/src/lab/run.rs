@@ -76,6 +76,7 @@ pub fn topology(sc: &Scenario) -> Topology {
         nodes: sc.nodes.clone(),
         externals: sc.externals.clone(),
         listen: sc.listen.clone(),
+        routes: sc.routes.clone(),
     }
 }
 

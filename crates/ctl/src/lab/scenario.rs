@@ -38,10 +38,13 @@ pub struct Scenario {
     pub externals: Vec<External>,
     /// Manifest files, relative to the scenario file, applied in order in one write.
     pub manifests: Vec<String>,
-    /// Servers per endpoint (`NAMESPACE/POD` or an external's name): `tcp/80`, `udp/53`,
-    /// `sctp/9`, `proto/112`.
+    /// Servers per endpoint (`NAMESPACE/POD`, an external's name or `node/NAME`): `tcp/80`,
+    /// `udp/53`, `sctp/9`, `proto/112`.
     #[serde(default)]
     pub listen: BTreeMap<String, Vec<String>>,
+    /// Extra routes on external clients (a load balancer's address via a node).
+    #[serde(default)]
+    pub routes: Vec<Route>,
     /// The expected matrix.
     pub expect: Vec<Expectation>,
 }
@@ -93,4 +96,16 @@ pub struct Expectation {
     /// 4 or 6 (default 4): which address of the destination.
     #[serde(default)]
     pub family: Option<u8>,
+}
+
+/// A route on an external client: `to` (a CIDR or address) via the node `via`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// The external's name.
+    pub from: String,
+    /// Destination network.
+    pub to: String,
+    /// The node to send it to.
+    pub via: String,
 }

@@ -26,7 +26,7 @@ use tortie_lab::{
 };
 use tortie_model::resource::Resource;
 
-use super::scenario::{External, Machine};
+use super::scenario::{External, Machine, Route};
 use super::services;
 
 mod store;
@@ -52,8 +52,11 @@ pub struct Topology {
     pub nodes: Vec<Machine>,
     /// Clients outside the cluster.
     pub externals: Vec<External>,
-    /// Servers per pod or external: `tcp/80`, `udp/53`, `sctp/9`, `proto/112`.
+    /// Servers per pod, external or node (`node/NAME`): `tcp/80`, `udp/53`, `sctp/9`,
+    /// `proto/112`.
     pub listen: BTreeMap<String, Vec<String>>,
+    /// Extra routes on externals, e.g. a load balancer's address via the node announcing it.
+    pub routes: Vec<Route>,
 }
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -262,6 +265,28 @@ fn nets(addrs: &[String]) -> Result<Vec<IpNet>, String> {
         .collect()
 }
 
+/// What the lab spec cannot say: servers on nodes, routes on externals.
+fn finish_lab(lab: &mut Lab, topo: &Topology) -> Result<(), String> {
+    for (who, items) in &topo.listen {
+        if let Some(node) = who.strip_prefix("node/") {
+            let listen = items
+                .iter()
+                .map(|t| parse_listen(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            lab.serve(node, &listen)
+                .map_err(|e| format!("servers on {who}: {e}"))?;
+        }
+    }
+    for r in &topo.routes {
+        let dst: IpNet =
+            r.to.parse()
+                .map_err(|e| format!("route to {}: {e}", r.to))?;
+        lab.route_via(&r.from, dst, &r.via)
+            .map_err(|e| format!("route from {} to {} via {}: {e}", r.from, r.to, r.via))?;
+    }
+    Ok(())
+}
+
 /// The model of everything agents act on, read from the datastore.
 ///
 /// # Errors
@@ -421,7 +446,8 @@ impl Session {
 
         let mut addresses = Addresses::default();
         let spec = lab_spec(&prefix, topo, &model_of(&client)?, &mut addresses)?;
-        let lab = Lab::up(&spec).map_err(|e| format!("building the lab: {e}"))?;
+        let mut lab = Lab::up(&spec).map_err(|e| format!("building the lab: {e}"))?;
+        finish_lab(&mut lab, topo)?;
         let nodes: Vec<String> = topo.nodes.iter().map(|n| n.name.clone()).collect();
         let mut session = Session {
             agents: Agents(Vec::new()),
