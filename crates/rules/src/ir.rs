@@ -5,6 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ipnet::IpNet;
 
+/// The NFLOG group Log rules send packets to; the agent's log pipeline (`tortie-logs`) binds
+/// it. Not 1 or 2: Calico's flow logs use those, so a future flow-log feature can keep them.
+pub const LOG_GROUP: u16 = 3;
+
 /// An address family inside the `inet` table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Family {
@@ -235,10 +239,13 @@ pub enum Stmt {
     SetMark(u32),
     /// `meta mark set meta mark & ~bits`.
     ClearMark(u32),
-    /// `log prefix "<prefix>" level info` (non-terminal).
+    /// `log group <group> prefix "<prefix>"` (non-terminal): the packet goes to NFLOG group
+    /// `group`, where the agent's log pipeline turns it into a LOG-style line.
     Log {
         /// The prefix, as written before the packet fields.
         prefix: String,
+        /// The NFLOG group ([`LOG_GROUP`]).
+        group: u16,
     },
     /// `notrack`.
     Notrack,

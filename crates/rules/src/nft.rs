@@ -158,7 +158,9 @@ fn stmt_text(s: &Stmt) -> String {
     match s {
         Stmt::SetMark(bits) => format!("meta mark set meta mark | {bits:#010x}"),
         Stmt::ClearMark(bits) => format!("meta mark set meta mark & {:#010x}", !bits),
-        Stmt::Log { prefix } => format!("log prefix \"{}\" level info", prefix.replace('"', "'")),
+        Stmt::Log { prefix, group } => {
+            format!("log group {group} prefix \"{}\"", log_prefix_text(prefix))
+        }
         Stmt::Notrack => "notrack".into(),
         Stmt::Counter => "counter".into(),
         Stmt::Vmap { input, map } => {
@@ -171,6 +173,21 @@ fn stmt_text(s: &Stmt) -> String {
         Stmt::Return => "return".into(),
     }
 }
+
+/// nftables refuses a prefix over 127 bytes (NF_LOG_PREFIXLEN is 128 with the NUL) and would
+/// fail the whole transaction: cut it on a character boundary. `"` cannot be quoted.
+fn log_prefix_text(prefix: &str) -> String {
+    let mut text = prefix.replace('"', "'");
+    let mut end = text.len().min(MAX_LOG_PREFIX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text
+}
+
+/// The longest log prefix nftables accepts, in bytes.
+const MAX_LOG_PREFIX: usize = 127;
 
 /// A rule's body without its comment.
 #[must_use]
@@ -300,4 +317,40 @@ pub fn vmap_elements(map: &VMap) -> Vec<String> {
         .iter()
         .map(|(i, c)| vmap_element(i, c))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rule_body;
+    use crate::ir::{LOG_GROUP, Rule, Stmt};
+
+    fn log_body(prefix: &str) -> String {
+        rule_body(&Rule::new(
+            vec![],
+            vec![Stmt::Log {
+                prefix: prefix.into(),
+                group: LOG_GROUP,
+            }],
+        ))
+    }
+
+    #[test]
+    fn log_sends_the_packet_to_the_nflog_group_with_the_prefix() {
+        assert_eq!(
+            log_body("calico-packet: "),
+            format!("log group {LOG_GROUP} prefix \"calico-packet: \"")
+        );
+    }
+
+    #[test]
+    fn a_prefix_over_127_bytes_is_cut_on_a_character_boundary() {
+        let long = format!("{}é: ", "a".repeat(126));
+        let body = log_body(&long);
+        let quoted = body.split('"').nth(1).expect("a quoted prefix");
+        assert_eq!(quoted, "a".repeat(126));
+        assert_eq!(
+            log_body(&"b".repeat(127)).split('"').nth(1).map(str::len),
+            Some(127)
+        );
+    }
 }

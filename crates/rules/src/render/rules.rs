@@ -9,7 +9,7 @@ use tortie_calc::resolve::policy::{EntityMatch, PortMatch, Rule};
 use tortie_model::rule::Action;
 
 use super::sets::SetBook;
-use crate::ir::{End, Family, Match, Rule as NftRule, Stmt};
+use crate::ir::{End, Family, LOG_GROUP, Match, Rule as NftRule, Stmt};
 use crate::names::{MARK_ACCEPT, MARK_PASS, MARK_SCRATCH};
 
 /// Protocols whose header starts with source and destination ports.
@@ -300,6 +300,7 @@ fn verdict(action: Action, owner: Owner, log_prefix: &str) -> Vec<Stmt> {
         (Action::Pass, Owner::Profile) => vec![Stmt::Return],
         (Action::Log, _) => vec![Stmt::Log {
             prefix: log_prefix.to_string(),
+            group: LOG_GROUP,
         }],
     }
 }
