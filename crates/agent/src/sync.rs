@@ -12,6 +12,7 @@ use tortie_dataplane::{Nft, Programmed, Programmer};
 use tortie_datastore::backend::StoreError;
 use tortie_datastore::client::{Change, ChangeStream};
 use tortie_datastore::{Client, ClientError};
+use tortie_logs::{LogPipeline, RateLimit, Stats as LogStats};
 use tracing::{info, warn};
 
 use crate::AgentConfig;
@@ -33,6 +34,11 @@ pub struct Agent<N: Nft> {
     status: Status,
     /// When the oldest change not yet programmed was seen.
     pending_since: Option<Instant>,
+    /// The Log action's pipeline, if the agent runs one; its rate limit follows
+    /// FelixConfiguration, its counters go to the metrics.
+    logs: Option<LogPipeline>,
+    /// The pipeline's counters as last copied to the metrics.
+    log_stats: LogStats,
     /// When the last transaction was attempted (refused ones are retried at most once a
     /// second, so the error counter counts attempts an operator can reason about).
     last_attempt: Instant,
@@ -65,7 +71,49 @@ impl<N: Nft> Agent<N> {
             status,
             pending_since: None,
             last_attempt: Instant::now(),
+            logs: None,
+            log_stats: LogStats::default(),
         }
+    }
+
+    /// Hands the agent the pipeline reading its node's Log packets.
+    #[must_use]
+    pub fn with_log_pipeline(mut self, logs: LogPipeline) -> Agent<N> {
+        self.logs = Some(logs);
+        self
+    }
+
+    /// The Log rate limit of the node's FelixConfiguration, applied on every program (an
+    /// unchanged limit keeps its buckets).
+    fn apply_log_rate_limit(&self) {
+        let Some(logs) = &self.logs else { return };
+        let felix = self.model.felix_for(&self.cfg.node);
+        match RateLimit::from_felix(
+            felix.log_action_rate_limit(),
+            felix.log_action_rate_limit_burst(),
+        ) {
+            Ok(limit) => logs.set_rate_limit(limit),
+            Err(e) => {
+                warn!(node = %self.cfg.node, error = %e, "logActionRateLimit is not understood; Log lines are not limited");
+                logs.set_rate_limit(None);
+            }
+        }
+    }
+
+    /// Copies the pipeline's counters into the metrics (as increments).
+    fn export_log_stats(&mut self) {
+        let Some(logs) = &self.logs else { return };
+        let now = logs.stats();
+        let was = self.log_stats;
+        let t = &self.telemetry;
+        t.log_packets
+            .inc_by(now.received.saturating_sub(was.received));
+        t.log_lines.inc_by(now.written.saturating_sub(was.written));
+        t.log_rate_limited
+            .inc_by(now.rate_limited.saturating_sub(was.rate_limited));
+        let lost = |s: &LogStats| s.queue_dropped + s.overruns + s.decode_errors + s.sink_errors;
+        t.log_lost.inc_by(lost(&now).saturating_sub(lost(&was)));
+        self.log_stats = now;
     }
 
     /// Lists every kind the model acts on, rebuilds the model, and watches from the revision
@@ -103,6 +151,7 @@ impl<N: Nft> Agent<N> {
             return;
         };
         self.last_attempt = Instant::now();
+        self.apply_log_rate_limit();
         let desired = tortie_rules::render(&self.model, &self.cfg.node);
         let (chains, rules, elements) = (
             desired.chains.len(),
@@ -213,6 +262,7 @@ impl<N: Nft> Agent<N> {
         let mut next_drift_check = Instant::now() + self.cfg.drift_interval;
         while !stop.load(Ordering::Relaxed) {
             self.telemetry.heartbeat.fetch_add(1, Ordering::Relaxed);
+            self.export_log_stats();
             let Some(watch) = stream.as_mut() else {
                 match self.relist() {
                     Ok(s) => {

@@ -37,6 +37,14 @@ pub struct Telemetry {
     pub last_sync_seconds: Gauge,
     /// The datastore revision whose rules are in the kernel.
     pub programmed_revision: Gauge,
+    /// Packets Log rules sent to the agent.
+    pub log_packets: Counter,
+    /// Log lines every destination accepted.
+    pub log_lines: Counter,
+    /// Log packets left unlogged by FelixConfiguration's rate limit.
+    pub log_rate_limited: Counter,
+    /// Log lines lost (queue full, kernel buffer overrun, undecodable, destination failed).
+    pub log_lost: Counter,
     /// In sync with the datastore.
     pub ready: AtomicBool,
     /// Bumped by the main loop; `/healthz` fails if it stops moving.
@@ -66,6 +74,10 @@ impl Telemetry {
             set_elements: Gauge::default(),
             last_sync_seconds: Gauge::default(),
             programmed_revision: Gauge::default(),
+            log_packets: Counter::default(),
+            log_lines: Counter::default(),
+            log_rate_limited: Counter::default(),
+            log_lost: Counter::default(),
             ready: AtomicBool::new(false),
             heartbeat: AtomicU64::new(0),
         };
@@ -110,6 +122,26 @@ impl Telemetry {
             "programmed_revision",
             "Datastore revision whose rules are programmed",
             t.programmed_revision.clone(),
+        );
+        registry.register(
+            "log_packets",
+            "Packets Log rules sent to the agent",
+            t.log_packets.clone(),
+        );
+        registry.register(
+            "log_lines",
+            "Log lines every destination accepted",
+            t.log_lines.clone(),
+        );
+        registry.register(
+            "log_rate_limited",
+            "Log packets left unlogged by the rate limit",
+            t.log_rate_limited.clone(),
+        );
+        registry.register(
+            "log_lost",
+            "Log lines lost: queue full, kernel overrun, undecodable, or a destination failed",
+            t.log_lost.clone(),
         );
         Telemetry { registry, ..t }
     }

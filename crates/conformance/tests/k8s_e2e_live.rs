@@ -243,6 +243,7 @@ fn run_case(
                         "allow"
                     }
                     .into(),
+                    logged: None,
                 });
             }
         }

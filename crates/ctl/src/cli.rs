@@ -56,6 +56,8 @@ pub enum Command {
     Agent(AgentArgs),
     /// A cluster of network namespaces on this machine, enforced by real agents.
     Lab(LabArgs),
+    /// Recent packets logged by Log rules on this host (written by `tortie agent`).
+    Logs(LogsArgs),
 }
 
 /// `lab`.
@@ -140,8 +142,39 @@ pub struct AgentArgs {
     /// while the agent stays in its own namespace, from where it reaches the datastore.
     #[arg(long, value_name = "NAME")]
     pub netns: Option<String>,
+    /// Where packets hit by Log rules are written, in the kernel's LOG line format
+    /// (repeatable): stdout, file:PATH, syslog, syslog:PATH, udp://HOST:PORT, tcp://HOST:PORT.
+    /// Default: syslog when /dev/log exists, else stdout. `tortie logs` reads them back from
+    /// the state directory in any case.
+    #[arg(long = "log-to", value_name = "DEST")]
+    pub log_to: Vec<String>,
+    /// The agent's own files (recent Log lines in packets.log).
+    #[arg(
+        long = "state-dir",
+        value_name = "DIR",
+        default_value = "/var/lib/tortie"
+    )]
+    pub state_dir: PathBuf,
     #[command(flatten)]
     pub target: Target,
+}
+
+/// `logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The agent's state directory (its --state-dir).
+    #[arg(
+        long = "state-dir",
+        value_name = "DIR",
+        default_value = "/var/lib/tortie"
+    )]
+    pub state_dir: PathBuf,
+    /// How many recent lines.
+    #[arg(short = 'n', long = "lines", default_value_t = 50)]
+    pub lines: usize,
+    /// Keep printing lines as they arrive.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
 }
 
 /// `trace`.

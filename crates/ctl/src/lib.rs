@@ -33,7 +33,9 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             return code.into();
         }
     };
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: `tortie agent` runs for ever, and its other threads (the
+    // Log pipeline's stdout destination, logging) must be able to write too.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     commands::run(cli, &mut out, &mut err).into()
 }

@@ -152,6 +152,7 @@ fn probe_flows(world: &World, step: &CaseStep) -> Vec<FlowCheck> {
                 traffic: traffic.clone(),
                 v6: false,
                 expected: if deny { "deny" } else { "allow" }.into(),
+                logged: None,
             });
         }
     }
@@ -312,6 +313,7 @@ fn flow(from: &str, to: &str, port: u16, expected: &str) -> FlowCheck {
         traffic: format!("tcp/{port}"),
         v6: false,
         expected: expected.into(),
+        logged: None,
     }
 }
 

@@ -72,6 +72,8 @@ fn lab_up(scenario: &str) -> (Up, String) {
         let line = line.expect("line");
         if let Some(rest) = line.strip_prefix("change policy:  TORTIE_DATASTORE=") {
             store = rest.split(' ').next().unwrap_or_default().to_string();
+        }
+        if line.starts_with("stop:") {
             break;
         }
     }
@@ -203,4 +205,58 @@ fn a_scenario_runs_on_an_etcd_cluster_started_by_the_lab() {
     );
     let rows = stdout.lines().filter(|l| l.ends_with(" ok")).count();
     assert_eq!(rows, 9, "{stdout}");
+}
+
+#[test]
+fn tortie_logs_shows_the_lines_of_denied_packets() {
+    let (_lab, store) = lab_up("examples/log-denied-packets/scenario.yaml");
+    // The lab's directory holds the store and each agent's state directory.
+    let state = std::path::Path::new(&store)
+        .parent()
+        .expect("lab dir")
+        .join("node1.state");
+    let state = state.to_str().expect("utf-8");
+    let (ok, before) = tortie(&["logs", "--state-dir", state, "-n", "10"], None);
+    assert!(ok, "{before}");
+    assert!(!before.contains("calico-packet"), "{before}");
+    let probe = [
+        "lab",
+        "probe",
+        "--lab",
+        "log-denied-packets",
+        "--from",
+        "default/intruder",
+        "--to",
+        "default/nginx",
+        "--traffic",
+        "udp/53",
+    ];
+    let (ok, text) = tortie(&probe, None);
+    assert!(ok, "{text}");
+    assert_eq!(cell(&text, "default/intruder"), "deny", "{text}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let after = loop {
+        let (ok, after) = tortie(&["logs", "--state-dir", state, "-n", "10"], None);
+        assert!(ok, "{after}");
+        if after.contains("calico-packet") || std::time::Instant::now() > deadline {
+            break after;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let lines: Vec<&str> = after
+        .lines()
+        .filter(|l| l.contains("calico-packet: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{after}");
+    for field in [
+        "SRC=10.244.2.33",
+        "DST=10.244.1.31",
+        "PROTO=UDP",
+        "DPT=53",
+        "IN=eth0",
+    ] {
+        assert!(lines[0].contains(field), "{field} missing: {after}");
+    }
+    let (ok, text) = tortie(&["lab", "down"], None);
+    assert!(ok, "{text}");
 }

@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use tortie_agent::{Agent, AgentConfig, Telemetry, host_addresses_in, register_node};
 use tortie_dataplane::NftCli;
+use tortie_logs::{LogPipeline, PipelineConfig, SinkSpec};
 
 use super::common::{Failure, open};
+use super::logs::{PACKETS_LOG, PACKETS_LOG_BYTES};
 use crate::cli::AgentArgs;
 
 fn init_logging(format: &str) -> Result<(), Failure> {
@@ -85,6 +87,37 @@ pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
     cfg.drift_interval = Duration::from_secs_f64(args.drift_interval);
     cfg.status_file.clone_from(&args.status_file);
     let mut agent = Agent::new(client, cfg, nft, telemetry);
+    // Started before the first transaction, so no logged packet is missed. Enforcement does
+    // not depend on it: if it cannot start, the agent says so and enforces anyway.
+    match log_pipeline(args) {
+        Ok(logs) => agent = agent.with_log_pipeline(logs),
+        Err(e) => {
+            let _ = writeln!(err, "warning: Log rules will not be written anywhere: {e}");
+        }
+    }
     agent.run(&AtomicBool::new(false));
     Ok(())
+}
+
+/// The Log action's pipeline: the node's NFLOG group to the `--log-to` destinations and to
+/// `packets.log` in the state directory (what `tortie logs` reads).
+fn log_pipeline(args: &AgentArgs) -> Result<LogPipeline, String> {
+    let mut sinks = if args.log_to.is_empty() {
+        SinkSpec::defaults()
+    } else {
+        args.log_to
+            .iter()
+            .map(|d| d.parse::<SinkSpec>().map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    std::fs::create_dir_all(&args.state_dir)
+        .map_err(|e| format!("{}: {e}", args.state_dir.display()))?;
+    sinks.push(SinkSpec::File {
+        path: args.state_dir.join(PACKETS_LOG),
+        rotate_bytes: Some(PACKETS_LOG_BYTES),
+    });
+    let mut config = PipelineConfig::new(tortie_rules::ir::LOG_GROUP, sinks);
+    config.netns.clone_from(&args.netns);
+    config.identity.hostname.clone_from(&args.node);
+    LogPipeline::start(config).map_err(|e| e.to_string())
 }

@@ -87,6 +87,12 @@ fn run_all(
             report.programmed_after
         );
         print_rows(&report.rows, out);
+        for (node, lines) in &report.logged {
+            let _ = writeln!(out, "Log lines on {node} ({}):", lines.len());
+            for l in lines {
+                let _ = writeln!(out, "  {l}");
+            }
+        }
         if !report.passed() {
             failed += 1;
             let _ = writeln!(err, "{}: some flows disagree", path.display());
@@ -100,15 +106,27 @@ fn run_all(
 }
 
 fn print_rows(rows: &[Row], out: &mut dyn Write) {
+    let with_logs = rows.iter().any(|r| r.logged.is_some());
     let _ = writeln!(
         out,
-        "{:<22} {:<34} {:<10} {:<8} {:<24} {:<6} OK",
-        "FROM", "TO", "TRAFFIC", "EXPECT", "PROBE", "TRACE"
+        "{:<22} {:<34} {:<10} {:<8} {:<24} {:<6} {}OK",
+        "FROM",
+        "TO",
+        "TRAFFIC",
+        "EXPECT",
+        "PROBE",
+        "TRACE",
+        if with_logs { "LOGGED " } else { "" }
     );
     for r in rows {
+        let logged = match (with_logs, r.logged) {
+            (false, _) => String::new(),
+            (true, Some((seen, want))) => format!("{:<7}", format!("{seen}/{want}")),
+            (true, None) => format!("{:<7}", "-"),
+        };
         let _ = writeln!(
             out,
-            "{:<22} {:<34} {:<10} {:<8} {:<24} {:<6} {}",
+            "{:<22} {:<34} {:<10} {:<8} {:<24} {:<6} {logged}{}",
             r.from,
             r.to,
             r.traffic,
@@ -161,6 +179,14 @@ fn up(path: &Path, datastore: &str, out: &mut dyn Write) -> Result<(), Failure> 
         out,
         "probe:          tortie lab probe [--from X] [--to Y] [--traffic tcp/80]"
     );
+    for n in &sc.nodes {
+        let _ = writeln!(
+            out,
+            "logs of {}: tortie logs --state-dir {}",
+            n.name,
+            session.state_dir(&n.name).display()
+        );
+    }
     let _ = writeln!(out, "stop:           Ctrl-C here, or tortie lab down");
     let _ = out.flush();
 

@@ -6,6 +6,7 @@ mod delete;
 mod edit;
 mod get;
 mod lab;
+mod logs;
 mod query;
 mod reach;
 mod snapshot;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Reach(args) => reach::run(&args, out, err),
         Command::Agent(args) => agent::run(&args, err),
         Command::Lab(args) => lab::run(&args, out, err),
+        Command::Logs(args) => logs::run(&args, out),
     };
     match result {
         Ok(()) => Exit::Ok,

@@ -25,6 +25,10 @@ pub struct FlowCheck {
     pub v6: bool,
     /// `allow` or `deny`; empty when nothing is expected (`tortie lab probe`).
     pub expected: String,
+    /// How many lines Log rules must write for this probe on the destination's node (its
+    /// agent's `packets.log`, matched by source, destination, protocol and port).
+    #[serde(default)]
+    pub logged: Option<usize>,
 }
 
 /// One row of the matrix.
@@ -44,7 +48,11 @@ pub struct Row {
     pub seen: String,
     /// What trace said (`allow`/`deny`/`error: ...`).
     pub trace: String,
-    /// Probe and trace agree, and with the expectation when there is one.
+    /// Log lines seen for the probe, and how many were expected, when that is checked.
+    #[serde(default)]
+    pub logged: Option<(usize, usize)>,
+    /// Probe and trace agree, and with the expectation when there is one (and the number
+    /// of log lines, when that is checked).
     pub ok: bool,
 }
 
@@ -156,8 +164,113 @@ pub fn check(
             probe: outcome.to_string(),
             seen: seen.to_string(),
             ok: agree,
+            logged: None,
             trace,
         });
     }
+    count_logged(session, flows, &mut rows)?;
     Ok(rows)
+}
+
+/// What identifies a probe's packets in a LOG-style line.
+struct LogMatch {
+    node: String,
+    src: String,
+    dst: String,
+    proto: &'static str,
+    dport: Option<u16>,
+}
+
+impl LogMatch {
+    fn of(session: &Session, f: &FlowCheck, row: &Row) -> Result<LogMatch, String> {
+        let addrs = session.addresses();
+        let src = addrs
+            .of(&f.from, f.v6)
+            .ok_or_else(|| format!("{} has no address to find in log lines", f.from))?;
+        let dst = row
+            .to
+            .rsplit_once(" (")
+            .map_or(row.to.as_str(), |(_, a)| a.trim_end_matches(')'));
+        let node = session.node_of(&f.to).ok_or_else(|| {
+            format!(
+                "log lines are counted on a pod's or node's node, not for {}",
+                f.to
+            )
+        })?;
+        let (proto, port, ..) = traffic(&f.traffic, f.v6)?;
+        let proto = match (proto, f.v6) {
+            (Proto::Tcp, _) => "TCP",
+            (Proto::Udp, _) => "UDP",
+            (Proto::Icmp, false) => "ICMP",
+            (Proto::Icmp, true) => "ICMPv6",
+            (Proto::Raw(_), _) => "",
+        };
+        Ok(LogMatch {
+            node,
+            // The kernel's format writes IPv6 addresses in full; compare parsed addresses.
+            src: src.to_string(),
+            dst: dst.to_string(),
+            proto,
+            dport: (port != 0).then_some(port),
+        })
+    }
+
+    fn matches(&self, line: &str) -> bool {
+        let Some(f) = tortie_logs::LineFields::parse(line) else {
+            return false;
+        };
+        let same = |key: &str, want: &str| {
+            f.get(key).and_then(|v| v.parse::<IpAddr>().ok()) == want.parse::<IpAddr>().ok()
+        };
+        same("SRC", &self.src)
+            && same("DST", &self.dst)
+            && (self.proto.is_empty() || f.get("PROTO") == Some(self.proto))
+            && self
+                .dport
+                .is_none_or(|p| f.get("DPT") == Some(p.to_string().as_str()))
+    }
+}
+
+/// Counts the Log lines of the flows that expect some (or none), waiting for lines still
+/// on their way from the kernel through the agent.
+fn count_logged(session: &Session, flows: &[FlowCheck], rows: &mut [Row]) -> Result<(), String> {
+    let mut wanted = Vec::new();
+    for (i, f) in flows.iter().enumerate() {
+        if let Some(n) = f.logged {
+            wanted.push((i, LogMatch::of(session, f, &rows[i])?, n));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let start = std::time::Instant::now();
+    loop {
+        let mut lines: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        for (_, m, _) in &wanted {
+            lines
+                .entry(m.node.as_str())
+                .or_insert_with(|| session.logged(&m.node));
+        }
+        let counts: Vec<usize> = wanted
+            .iter()
+            .map(|(_, m, _)| {
+                lines[m.node.as_str()]
+                    .iter()
+                    .filter(|l| m.matches(l))
+                    .count()
+            })
+            .collect();
+        let reached = wanted.iter().zip(&counts).all(|((_, _, n), c)| c >= n);
+        // A short grace lets a line that should not exist show up; then stop once every
+        // expected line has arrived, or after a deadline.
+        let waited = start.elapsed();
+        if (reached && waited >= Duration::from_millis(500)) || waited >= Duration::from_secs(3) {
+            for ((i, _, n), c) in wanted.iter().zip(counts) {
+                rows[*i].logged = Some((c, *n));
+                rows[*i].ok &= c == *n;
+            }
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

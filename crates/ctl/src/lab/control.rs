@@ -123,6 +123,7 @@ pub fn flows(
                     traffic: t.clone(),
                     v6: sel.v6,
                     expected: String::new(),
+                    logged: None,
                 });
             }
         }

@@ -17,6 +17,8 @@ pub struct LabReport {
     pub rows: Vec<Row>,
     /// Seconds from the agents' start to every node programmed.
     pub programmed_after: f64,
+    /// Lines Log rules wrote, by node (only when the scenario counts them).
+    pub logged: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl LabReport {
@@ -91,6 +93,7 @@ pub fn expected_flows(sc: &Scenario) -> Vec<FlowCheck> {
             traffic: e.traffic.clone(),
             v6: e.family == Some(6),
             expected: e.result.clone(),
+            logged: e.logged,
         })
         .collect()
 }
@@ -109,9 +112,16 @@ pub fn run_scenario(path: &Path, tortie: &Path, datastore: &str) -> Result<LabRe
     let model = session.sync()?;
     let programmed_after = session.age();
     let rows = check(&session, &model, &expected_flows(&sc), PROBE_TIMEOUT)?;
+    let mut logged = std::collections::BTreeMap::new();
+    if sc.expect.iter().any(|e| e.logged.is_some()) {
+        for n in &sc.nodes {
+            logged.insert(n.name.clone(), session.logged(&n.name));
+        }
+    }
     session.down()?;
     Ok(LabReport {
         rows,
         programmed_after,
+        logged,
     })
 }

@@ -96,6 +96,10 @@ pub struct Expectation {
     /// 4 or 6 (default 4): which address of the destination.
     #[serde(default)]
     pub family: Option<u8>,
+    /// How many lines Log rules must write for this probe on the destination's node (UDP,
+    /// ICMP and raw probes send one packet; a dropped TCP connect retransmits its SYN).
+    #[serde(default)]
+    pub logged: Option<usize>,
 }
 
 /// A route on an external client: `to` (a CIDR or address) via the node `via`.

@@ -124,6 +124,8 @@ pub struct Addresses {
     pub externals: BTreeMap<String, Vec<IpAddr>>,
     /// Node name → addresses with their prefixes, to pick the one a client can reach.
     pub node_nets: BTreeMap<String, Vec<IpNet>>,
+    /// `NAMESPACE/POD` → the node it runs on.
+    pub pod_nodes: BTreeMap<String, String>,
 }
 
 impl Addresses {
@@ -323,6 +325,7 @@ fn lab_spec(
         let name = pod_name(ent);
         let addrs: Vec<IpAddr> = ent.addresses.iter().map(IpNet::addr).collect();
         addresses.pods.insert(name.clone(), addrs.clone());
+        addresses.pod_nodes.insert(name.clone(), node.clone());
         pods_by_node.entry(node.clone()).or_default().push(PodSpec {
             listen: listen.get(&name).cloned().unwrap_or_default(),
             name,
@@ -472,6 +475,29 @@ impl Session {
         self.tmp.0.join(format!("{node}.status.json"))
     }
 
+    /// The state directory of the agent of `node` (process agents): `packets.log` holds
+    /// the lines of its Log rules.
+    #[must_use]
+    pub fn state_dir(&self, node: &str) -> PathBuf {
+        self.tmp.0.join(format!("{node}.state"))
+    }
+
+    /// The lines Log rules produced on `node` so far (process agents).
+    #[must_use]
+    pub fn logged(&self, node: &str) -> Vec<String> {
+        tortie_logs::recent_lines(&self.state_dir(node).join("packets.log"), usize::MAX)
+            .unwrap_or_default()
+    }
+
+    /// The node a pod runs on, or a `node/NAME` itself.
+    #[must_use]
+    pub fn node_of(&self, who: &str) -> Option<String> {
+        if let Some(n) = who.strip_prefix("node/") {
+            return Some(n.to_string());
+        }
+        self.addresses.pod_nodes.get(who).cloned()
+    }
+
     /// The log of the agent of `node` (process agents).
     #[must_use]
     pub fn agent_log(&self, node: &str) -> PathBuf {
@@ -493,9 +519,12 @@ impl Session {
                 } else {
                     Command::new(binary)
                 };
+                // Log lines go to the lab's directory only, never to the host's syslog.
                 cmd.args(["agent", "--node", node, "--drift-interval", "5"])
                     .arg("--status-file")
-                    .arg(self.status_file(node));
+                    .arg(self.status_file(node))
+                    .args(["--log-to", "stdout", "--state-dir"])
+                    .arg(self.state_dir(node));
                 if let Some(cfg) = &self.config_file {
                     // etcd listens on the root namespace's loopback: the agent stays there,
                     // and so do its metrics, reachable from this process.
