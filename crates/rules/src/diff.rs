@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::ir::{Ruleset, Set};
+use crate::ir::Ruleset;
 use crate::names::TABLE;
 use crate::nft;
 
@@ -32,10 +32,6 @@ impl Stats {
     pub fn is_empty(&self) -> bool {
         *self == Stats::default()
     }
-}
-
-fn set_elements(set: &Set) -> Vec<String> {
-    set.elements.iter().cloned().collect()
 }
 
 /// The script that replaces the table with `new` in one transaction (start of day, repair).
@@ -85,24 +81,20 @@ fn update_body(old: &Ruleset, new: &Ruleset, stats: &mut Stats) -> String {
         stats.sets_changed += 1;
     }
     // 2. Set elements: removals first (interval sets refuse overlaps), then additions.
+    //    Both sides are sorted sets: unchanged sets cost one comparison, changed ones a
+    //    merge, never a scan per element.
+    let empty = std::collections::BTreeSet::new();
     for (name, set) in &new.sets {
         let before = old
             .sets
             .get(name)
             .filter(|o| o.kind == set.kind)
-            .map(set_elements)
-            .unwrap_or_default();
-        let gone: Vec<String> = before
-            .iter()
-            .filter(|e| !set.elements.contains(*e))
-            .cloned()
-            .collect();
-        let added: Vec<String> = set
-            .elements
-            .iter()
-            .filter(|e| !before.contains(e))
-            .cloned()
-            .collect();
+            .map_or(&empty, |o| &o.elements);
+        if *before == set.elements {
+            continue;
+        }
+        let gone: Vec<String> = before.difference(&set.elements).cloned().collect();
+        let added: Vec<String> = set.elements.difference(before).cloned().collect();
         s.push_str(&nft::elements("delete", TABLE, name, &gone));
         s.push_str(&nft::elements("add", TABLE, name, &added));
         stats.elements_removed += gone.len();
