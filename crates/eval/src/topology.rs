@@ -40,7 +40,8 @@ pub struct ModelTopology {
     pub via: Option<EntityId>,
 }
 
-fn near(a: IpAddr, b: IpAddr) -> bool {
+/// Same subnet, by the /24 and /64 convention the model uses where prefixes are unknown.
+pub(crate) fn near(a: IpAddr, b: IpAddr) -> bool {
     match (a, b) {
         (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..3] == b.octets()[..3],
         (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..4] == b.segments()[..4],
@@ -68,6 +69,21 @@ fn pick(
         && let Some(h) = named().find(|e| e.entity.addresses.iter().any(|a| near(a.addr(), ip)))
     {
         return Some(h.entity.id.clone());
+    }
+    // The other side is on the subnet of one of the node's own addresses that no named host
+    // endpoint claims: the packet crosses that interface, which has no host endpoint of its
+    // own (only the all-interfaces one, if any).
+    if let Some(ip) = remote
+        && model.node(node).is_some_and(|n| {
+            n.addresses
+                .iter()
+                .any(|a| near(*a, ip) && !named().any(|h| h.entity.contains(*a)))
+        })
+    {
+        return heps
+            .iter()
+            .find(|e| e.entity.interface.as_deref() == Some("*"))
+            .map(|e| e.entity.id.clone());
     }
     // An address outside the cluster comes and goes through the node's external interface:
     // when the node has exactly one named host endpoint, that one.

@@ -24,8 +24,15 @@ pub fn decide(model: &Model, flow: &Flow, topology: &dyn Topology) -> Result<Dec
         Peer::Ip(ip) => Some(ip.is_ipv6()),
         _ => None,
     };
-    let src = resolve(model, &flow.src, dst_hint)?;
+    let mut src = resolve(model, &flow.src, dst_hint)?;
     let dst = resolve(model, &flow.dst, src.ip.map(|i| i.is_ipv6()).or(dst_hint))?;
+    // A node sends from its address on the destination's subnet (the kernel's source address
+    // for a connected route), not from its first address.
+    if let (PeerKind::Host { node, hep: None }, Some(d)) = (&src.kind, dst.ip)
+        && let Some(a) = peers::node_address_toward(model, node, d)
+    {
+        src.ip = Some(a);
+    }
     let pkt = Packet {
         src_ip: src.ip,
         dst_ip: dst.ip,

@@ -75,6 +75,13 @@ fn node_addresses(model: &Model, node: &str) -> Vec<IpAddr> {
     out
 }
 
+/// The node's address on the same subnet (/24, /64) as `to`, if it has one.
+pub(crate) fn node_address_toward(model: &Model, node: &str, to: IpAddr) -> Option<IpAddr> {
+    node_addresses(model, node)
+        .into_iter()
+        .find(|a| crate::topology::near(*a, to))
+}
+
 fn prefer(addrs: &[IpAddr], v6: Option<bool>) -> Option<IpAddr> {
     match v6 {
         Some(v6) => addrs
