@@ -99,7 +99,7 @@ pub enum LabWhat {
         /// Sources: NAMESPACE/POD, an external's name, or NAMESPACE/* (repeatable).
         #[arg(long)]
         from: Vec<String>,
-        /// Destinations, the same forms (repeatable).
+        /// Destinations, the same forms, or an address such as a Service's IP (repeatable).
         #[arg(long)]
         to: Vec<String>,
         /// Traffic: tcp/80, udp/53, sctp/9, icmp, proto/112 (repeatable; default: what the

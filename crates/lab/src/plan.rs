@@ -353,11 +353,18 @@ pub(crate) fn gateway(
             .any(|a| a.addr().is_ipv4() == v4)
             .then_some(())?;
         let theirs = node.interfaces.iter().find(|i| i.network == net.name)?;
-        let gw = theirs
+        let family: Vec<IpAddr> = theirs
             .addrs
             .iter()
             .map(ipnet::IpNet::addr)
-            .find(|a| a.is_ipv4() == v4)?;
+            .filter(|a| a.is_ipv4() == v4)
+            .collect();
+        // A gateway must be on one of our subnets (a link can carry several); else the first.
+        let gw = family
+            .iter()
+            .copied()
+            .find(|g| mine.addrs.iter().any(|m| m.contains(g)))
+            .or_else(|| family.first().copied())?;
         Some((gw, mine.name.clone()))
     })
 }
@@ -467,6 +474,22 @@ mod tests {
         let b = plan(&s);
         let b = cmds_for(&b, "tl9-b");
         assert!(!b.iter().any(|l| l.contains("fd01::1")), "{b:#?}");
+    }
+
+    #[test]
+    fn gateway_is_the_node_address_on_the_senders_subnet() {
+        let mut s = spec();
+        // Node "a" has two addresses on "pub"; the client is only on the second's subnet.
+        s.nodes[0].interfaces[0].addrs = vec![
+            "10.9.9.1/24".parse().unwrap(),
+            "10.0.0.1/24".parse().unwrap(),
+        ];
+        let p = plan(&s);
+        let c = cmds_for(&p, "tl9-client");
+        assert!(
+            c.contains(&"route add 10.1.0.1/32 via 10.0.0.1 dev eth0"),
+            "{c:#?}"
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub fn running() -> Vec<(String, PathBuf)> {
 pub struct Selection {
     /// Sources: names (`NAMESPACE/POD`, an external) or `NAMESPACE/*`.
     pub from: Vec<String>,
-    /// Destinations, the same forms.
+    /// Destinations, the same forms, or addresses.
     pub to: Vec<String>,
     /// Traffic (`tcp/80`); default: what the scenario's expectations use.
     pub traffic: Vec<String>,
@@ -120,6 +120,21 @@ pub fn flows(
                 out.push(FlowCheck {
                     from: (*from).clone(),
                     to: to.clone(),
+                    traffic: t.clone(),
+                    v6: sel.v6,
+                    expected: String::new(),
+                    logged: None,
+                });
+            }
+            // Addresses (a Service's cluster or load-balancer IP) are probed as given.
+            for ip in sel
+                .to
+                .iter()
+                .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
+            {
+                out.push(FlowCheck {
+                    from: (*from).clone(),
+                    to: ip.clone(),
                     traffic: t.clone(),
                     v6: sel.v6,
                     expected: String::new(),
