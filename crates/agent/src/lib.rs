@@ -18,7 +18,7 @@ mod status;
 mod sync;
 pub mod telemetry;
 
-pub use node::{host_addresses, host_addresses_in, register_node};
+pub use node::{host_addresses, host_addresses_in, host_interfaces_in, register_node};
 pub use status::Status;
 pub use sync::Agent;
 pub use telemetry::Telemetry;
@@ -37,6 +37,9 @@ pub struct AgentConfig {
     pub batch_window: Duration,
     /// Where to write the status (JSON), if anywhere.
     pub status_file: Option<PathBuf>,
+    /// The network namespace enforced for, when not the agent's own: where its interfaces
+    /// are read (host endpoints given by `expectedIPs` apply to the ones holding them).
+    pub netns: Option<String>,
 }
 
 impl AgentConfig {
@@ -48,6 +51,7 @@ impl AgentConfig {
             drift_interval: Duration::from_secs(30),
             batch_window: Duration::from_millis(20),
             status_file: None,
+            netns: None,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use tortie_datastore::{Client, ClientError, Write};
 use tortie_model::load::load_str;
+use tortie_rules::HostInterfaces;
 
 /// The host's own addresses with their prefix lengths (`10.0.0.11/24`), leaving out loopback,
 /// link-local addresses and workload interfaces. Read with `ip -j addr`.
@@ -18,6 +19,25 @@ pub fn host_addresses(workload_prefix: &str) -> Vec<String> {
 /// when given: an agent that stays in the root namespace and enforces for another.
 #[must_use]
 pub fn host_addresses_in(netns: Option<&str>, workload_prefix: &str) -> Vec<String> {
+    host_links(netns, workload_prefix)
+        .into_iter()
+        .flat_map(|(_, addrs)| addrs)
+        .map(|(ip, len)| format!("{ip}/{len}"))
+        .collect()
+}
+
+/// The host's interfaces (not loopback, not workloads) and their global addresses: where a
+/// host endpoint given only by `expectedIPs` applies.
+#[must_use]
+pub fn host_interfaces_in(netns: Option<&str>, workload_prefix: &str) -> HostInterfaces {
+    host_links(netns, workload_prefix)
+        .into_iter()
+        .map(|(name, addrs)| (name, addrs.into_iter().map(|(ip, _)| ip).collect()))
+        .collect()
+}
+
+/// `ip -j addr`: interface name, then global addresses with prefix lengths, in link order.
+fn host_links(netns: Option<&str>, workload_prefix: &str) -> Vec<(String, Vec<(IpAddr, u64)>)> {
     let mut ip = Command::new("ip");
     if let Some(ns) = netns {
         ip.args(["-n", ns]);
@@ -34,15 +54,19 @@ pub fn host_addresses_in(netns: Option<&str>, workload_prefix: &str) -> Vec<Stri
         if name == "lo" || name.starts_with(workload_prefix) {
             continue;
         }
+        let mut addrs = Vec::new();
         for a in link["addr_info"].as_array().into_iter().flatten() {
             let (Some(local), Some(len)) = (a["local"].as_str(), a["prefixlen"].as_u64()) else {
                 continue;
             };
-            if a["scope"].as_str() != Some("global") || local.parse::<IpAddr>().is_err() {
+            if a["scope"].as_str() != Some("global") {
                 continue;
             }
-            found.push(format!("{local}/{len}"));
+            if let Ok(ip) = local.parse::<IpAddr>() {
+                addrs.push((ip, len));
+            }
         }
+        found.push((name.to_string(), addrs));
     }
     found
 }

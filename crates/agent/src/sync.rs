@@ -13,11 +13,16 @@ use tortie_datastore::backend::StoreError;
 use tortie_datastore::client::{Change, ChangeStream};
 use tortie_datastore::{Client, ClientError};
 use tortie_logs::{LogPipeline, RateLimit, Stats as LogStats};
+use tortie_rules::HostInterfaces;
 use tracing::{info, warn};
 
 use crate::AgentConfig;
+use crate::node::host_interfaces_in;
 use crate::status::Status;
 use crate::telemetry::Telemetry;
+
+/// Interfaces of workloads, never host endpoints' (Calico's prefix).
+const WORKLOAD_PREFIX: &str = "cali";
 
 /// How long to wait before listing again after a datastore failure.
 const RETRY: Duration = Duration::from_secs(1);
@@ -34,6 +39,8 @@ pub struct Agent<N: Nft> {
     status: Status,
     /// When the oldest change not yet programmed was seen.
     pending_since: Option<Instant>,
+    /// The node's interfaces, read at each list and drift check.
+    interfaces: HostInterfaces,
     /// The Log action's pipeline, if the agent runs one; its rate limit follows
     /// FelixConfiguration, its counters go to the metrics.
     logs: Option<LogPipeline>,
@@ -73,6 +80,16 @@ impl<N: Nft> Agent<N> {
             last_attempt: Instant::now(),
             logs: None,
             log_stats: LogStats::default(),
+            interfaces: HostInterfaces::new(),
+        }
+    }
+
+    /// Reads the node's interfaces; a change (an address moved) is programmed like any other.
+    fn read_interfaces(&mut self) {
+        let now = host_interfaces_in(self.cfg.netns.as_deref(), WORKLOAD_PREFIX);
+        if now != self.interfaces {
+            self.interfaces = now;
+            self.pending_since.get_or_insert_with(Instant::now);
         }
     }
 
@@ -127,6 +144,7 @@ impl<N: Nft> Agent<N> {
         // can be missing from an earlier list while a later one reports its revision. The
         // model holds everything up to `start`; the watch brings the rest.
         self.revision = start;
+        self.read_interfaces();
         self.pending_since = Some(Instant::now());
         self.client.watch(start)
     }
@@ -152,7 +170,7 @@ impl<N: Nft> Agent<N> {
         };
         self.last_attempt = Instant::now();
         self.apply_log_rate_limit();
-        let desired = tortie_rules::render(&self.model, &self.cfg.node);
+        let desired = tortie_rules::render_with(&self.model, &self.cfg.node, &self.interfaces);
         let (chains, rules, elements) = (
             desired.chains.len(),
             desired
@@ -324,6 +342,7 @@ impl<N: Nft> Agent<N> {
                 }
             }
             if Instant::now() >= next_drift_check {
+                self.read_interfaces();
                 self.check_drift();
                 next_drift_check = Instant::now() + self.cfg.drift_interval;
             }

@@ -20,4 +20,4 @@ pub mod render;
 
 pub use diff::{Stats, full_script, update_script};
 pub use ir::Ruleset;
-pub use render::{NodeConfig, render};
+pub use render::{HostInterfaces, NodeConfig, render, render_with};

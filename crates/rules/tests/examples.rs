@@ -9,12 +9,42 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use tortie_rules::{full_script, render};
+use tortie_rules::{full_script, render_with};
 
 /// The part of a scenario file this test needs.
 #[derive(Deserialize)]
 struct Scenario {
     manifests: Vec<String>,
+    nodes: Vec<Machine>,
+}
+
+#[derive(Deserialize)]
+struct Machine {
+    name: String,
+    interfaces: Vec<Interface>,
+}
+
+#[derive(Deserialize)]
+struct Interface {
+    name: String,
+    addresses: Vec<String>,
+}
+
+impl Machine {
+    /// What the node's agent reads from `ip addr`.
+    fn interfaces(&self) -> tortie_rules::HostInterfaces {
+        self.interfaces
+            .iter()
+            .map(|i| {
+                let addrs = i
+                    .addresses
+                    .iter()
+                    .map(|a| a.parse::<ipnet::IpNet>().expect("address").addr())
+                    .collect();
+                (i.name.clone(), addrs)
+            })
+            .collect()
+    }
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -29,15 +59,17 @@ fn examples() -> Vec<PathBuf> {
     out
 }
 
-fn manifests(dir: &Path) -> String {
+fn scenario(dir: &Path) -> (Scenario, String) {
     let text = std::fs::read_to_string(dir.join("scenario.yaml")).expect("scenario");
     let docs = tortie_model::yaml::parse_stream(&text).expect("scenario parses");
     let sc: Scenario = tortie_model::yaml::from_node(&docs[0]).expect("scenario shape");
-    sc.manifests
+    let manifests = sc
+        .manifests
         .iter()
         .map(|f| std::fs::read_to_string(dir.join(f)).expect("manifest"))
         .collect::<Vec<_>>()
-        .join("\n---\n")
+        .join("\n---\n");
+    (sc, manifests)
 }
 
 #[test]
@@ -46,11 +78,18 @@ fn every_lab_example_renders_as_snapshotted() {
     assert!(dirs.len() >= 5, "{dirs:?}");
     for dir in dirs {
         let name = dir.file_name().expect("name").to_string_lossy().to_string();
-        let m = common::model(&manifests(&dir));
+        let (sc, manifests) = scenario(&dir);
+        let m = common::model(&manifests);
         let nodes: BTreeSet<String> = m.entities().filter_map(|e| e.entity.node.clone()).collect();
         assert!(!nodes.is_empty(), "{name} has no endpoints");
         for node in nodes {
-            let script = full_script(&render(&m, &node));
+            let ifaces = sc
+                .nodes
+                .iter()
+                .find(|n| n.name == node)
+                .map(Machine::interfaces)
+                .unwrap_or_default();
+            let script = full_script(&render_with(&m, &node, &ifaces));
             insta::assert_snapshot!(format!("{name}__{node}"), script);
         }
     }

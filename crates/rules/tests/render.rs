@@ -108,3 +108,38 @@ fn selector_sets_hold_the_members_addresses_merged() {
         vec!["10.244.1.32".to_string(), "10.244.2.33".to_string()]
     );
 }
+
+#[test]
+fn a_host_endpoint_without_interface_name_applies_where_its_expected_ips_live() {
+    let m = model(
+        "apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-private, labels: {role: private}}
+spec: {node: node1, expectedIPs: [10.176.48.11]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: private-in}
+spec:
+  selector: role == 'private'
+  types: [Ingress]
+  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22]}}]
+",
+    );
+    let ifaces = tortie_rules::HostInterfaces::from([
+        ("eth0".to_string(), vec!["10.176.48.11".parse().unwrap()]),
+        ("eth1".to_string(), vec!["203.0.113.10".parse().unwrap()]),
+    ]);
+    let rs = tortie_rules::render_with(&m, "node1", &ifaces);
+    let script = full_script(&rs);
+    let dispatch: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("add element") && l.contains("from-hep-vmap"))
+        .collect();
+    assert_eq!(dispatch.len(), 1, "{script}");
+    assert!(dispatch[0].contains("\"eth0\""), "{script}");
+    assert!(!script.contains("\"eth1\""), "{script}");
+    // Without knowing the interfaces, the endpoint applies nowhere (and nothing else moves).
+    let blind = full_script(&render(&m, "node1"));
+    assert!(!blind.contains("\"eth0\""), "{blind}");
+}

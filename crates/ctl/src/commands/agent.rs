@@ -86,6 +86,7 @@ pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let mut cfg = AgentConfig::new(&args.node);
     cfg.drift_interval = Duration::from_secs_f64(args.drift_interval);
     cfg.status_file.clone_from(&args.status_file);
+    cfg.netns.clone_from(&args.netns);
     let mut agent = Agent::new(client, cfg, nft, telemetry);
     // Started before the first transaction, so no logged packet is missed. Enforcement does
     // not depend on it: if it cannot start, the agent says so and enforces anyway.

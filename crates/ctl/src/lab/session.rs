@@ -557,6 +557,7 @@ impl Session {
                 let mut cfg = AgentConfig::new(node);
                 cfg.drift_interval = Duration::from_secs(5);
                 cfg.status_file = Some(self.status_file(node));
+                cfg.netns = Some(netns.clone());
                 // Each agent of an etcd lab has its own connection, as on separate hosts.
                 let client = match self.store {
                     Store::Embedded => self.client.clone(),

@@ -300,9 +300,17 @@ impl Builder<'_> {
     }
 }
 
+/// The host's interfaces and their addresses, as the agent reads them; a host endpoint
+/// without `interfaceName` applies to every interface holding one of its `expectedIPs`.
+pub type HostInterfaces = BTreeMap<String, Vec<std::net::IpAddr>>;
+
 /// The endpoints of a node: workloads by interface, then host endpoints; ids sorted, and one
 /// endpoint per interface (the first by id).
-fn locals<'m>(model: &'m Model, node: &str) -> (Vec<Local<'m>>, Vec<Local<'m>>) {
+fn locals<'m>(
+    model: &'m Model,
+    node: &str,
+    ifaces: &'m HostInterfaces,
+) -> (Vec<Local<'m>>, Vec<Local<'m>>) {
     let mut seen = std::collections::BTreeSet::new();
     let mut workloads = Vec::new();
     for e in model.entities() {
@@ -320,25 +328,41 @@ fn locals<'m>(model: &'m Model, node: &str) -> (Vec<Local<'m>>, Vec<Local<'m>>) 
     }
     let mut hosts = Vec::new();
     for e in model.host_endpoints_on(node) {
-        if let Some(iface) = e
-            .entity
-            .interface
-            .as_deref()
-            .filter(|i| *i == "*" || valid_ifname(i))
-            && seen.insert(iface)
-        {
-            hosts.push(Local {
-                id: &e.entity.id,
-                iface,
-            });
+        let named = e.entity.interface.as_deref();
+        let claimed: Vec<&'m str> = match named {
+            Some(i) if i == "*" || valid_ifname(i) => vec![i],
+            Some(_) => Vec::new(),
+            // As Felix: the interfaces that carry one of the expected addresses.
+            None => ifaces
+                .iter()
+                .filter(|(name, addrs)| {
+                    valid_ifname(name) && addrs.iter().any(|a| e.entity.contains(*a))
+                })
+                .map(|(name, _)| name.as_str())
+                .collect(),
+        };
+        for iface in claimed {
+            if seen.insert(iface) {
+                hosts.push(Local {
+                    id: &e.entity.id,
+                    iface,
+                });
+            }
         }
     }
     (workloads, hosts)
 }
 
-/// Renders the ruleset for one node.
+/// Renders the ruleset for one node, knowing none of its interfaces (host endpoints without
+/// `interfaceName` then apply nowhere).
 #[must_use]
 pub fn render(model: &Model, node: &str) -> Ruleset {
+    render_with(model, node, &HostInterfaces::new())
+}
+
+/// Renders the ruleset for one node whose interfaces are `ifaces`.
+#[must_use]
+pub fn render_with(model: &Model, node: &str, ifaces: &HostInterfaces) -> Ruleset {
     let mut b = Builder {
         model,
         cfg: NodeConfig::of(model, node),
@@ -347,7 +371,7 @@ pub fn render(model: &Model, node: &str) -> Ruleset {
         maps: BTreeMap::new(),
         stars: BTreeMap::new(),
     };
-    let (workloads, hosts) = locals(model, node);
+    let (workloads, hosts) = locals(model, node, ifaces);
     for w in &workloads {
         b.workload(w);
     }
