@@ -1,22 +1,34 @@
-//! B10 (`performance.md`): what policy adds to the first packet of a new flow, with N
-//! Kubernetes NetworkPolicies selecting the destination pod, side by side in one run:
+//! B10 (`performance.md`): what policy adds to the first packet of a new flow, with
+//! Kubernetes NetworkPolicies in the datastore, side by side in one run:
 //!
 //! - `none`: no ruleset in the node (baseline); `ct only`: conntrack engaged, no policy;
-//! - `tortie N`: the table tortie-rules renders for the node, loaded by the agent's programmer;
-//! - `felix-shape N`: the same policies laid out the way Felix renders them (`dataplane.md` §1):
-//!   per-endpoint chains with the conntrack accept inside them, one `jump` per applicable
-//!   policy in order plus a return-on-accept check, per-rule matches (protocol, source set or
-//!   CIDR, port) that set the accept mark, a separate return rule, a counter on every rule.
+//! - `tortie …`: the table tortie-rules renders for the node, loaded by the agent's programmer;
+//! - `felix-shape …`: the same policies laid out the way Felix renders them (`dataplane.md`
+//!   §1): per-endpoint chains with the conntrack accept inside them, per tier one `jump` per
+//!   applicable policy in order plus a return-on-accept check and an end-of-tier drop,
+//!   per-rule matches (protocol, source set or CIDR, port) that set the accept mark, a
+//!   separate return rule, a counter on every rule; chains and sets only for the policies
+//!   that select a local endpoint.
 //!
 //! ```text
 //!   client pod ──veth──► node netns: forward hook ──veth──► server pod
 //!   (fresh source port per request)   └ tortie / felix table   (UDP echo, TCP accept)
 //! ```
 //!
-//! Each of the N policies selects the server (`app: server`) and allows a distinct peer
-//! (a pod selector whose set holds a remote pod, or an ipBlock) on a distinct port; one more,
-//! named to sort last, allows the client. So a new flow from the client walks every policy
-//! chain before it is accepted: the worst case of policy order, the same for both layouts.
+//! Two policy shapes, each at several policy counts N:
+//!
+//! - `all-select N` (worst case): each of the N policies selects the server (`app: server`)
+//!   and allows a distinct peer (a pod selector whose set holds a remote pod, or an ipBlock)
+//!   on a distinct port; one more, named to sort last, allows the client. A new flow from
+//!   the client walks every policy chain before it is accepted, in both layouts.
+//! - `spread N` (W2 shape): a cluster of 100 namespaces × 100 pods over 100 nodes, 10 labels a
+//!   pod, 100 of them on this node (one per namespace) next to the three bench pods; N
+//!   policies spread over the namespaces (70 % Kubernetes NetworkPolicies with pod and
+//!   namespace selectors, a third also restricting egress; 30 % Calico NetworkPolicies in
+//!   three ordered tiers, a third with a deny rule), each selecting one app (5 pods) of its
+//!   namespace, so about 1 in 20 selects a pod of this node. The server is selected by the
+//!   same 3 policies whatever N is (the last allows the client). What grows with N is the
+//!   datastore and, through the policies of the other local pods, the node's table.
 //!
 //! Per-new-flow cost: UDP request/response where every request uses a new source port (a new
 //! conntrack entry, so the policy path runs), its RTT, then one more exchange on the same
@@ -26,6 +38,7 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
@@ -45,6 +58,7 @@ use tortie_dataplane::{Nft as _, NftCli, Programmer};
 use tortie_lab::{IfaceSpec, Lab, LabSpec, NetworkSpec, NodeSpec, Outcome, PodSpec, Probe, Proto};
 use tortie_model::Resource;
 use tortie_rules::Ruleset;
+use tortie_rules::ir::Stmt;
 
 const NODE: &str = "node1";
 const NAMESPACE: &str = "bench";
@@ -54,7 +68,7 @@ const SERVER_IP: Ipv4Addr = Ipv4Addr::new(10, 65, 0, 3);
 /// it and the policed server, in the same table and the same moment, pairs the samples so
 /// the difference is the policy walk alone, whatever else the machine is doing.
 const OPEN_IP: Ipv4Addr = Ipv4Addr::new(10, 65, 0, 4);
-/// The port the client is allowed to (UDP and TCP); background policies use 10000 and up.
+/// The port the client is allowed to (UDP and TCP); background policies use 8000 and up.
 const PORT: u16 = 5201;
 /// A port no policy allows, to check that the server really is policed.
 const DENIED_PORT: u16 = 5202;
@@ -65,10 +79,12 @@ const PASS: u32 = 0x2_0000;
 const UDP_BUDGET: Duration = Duration::from_secs(3);
 
 struct Size {
-    /// Policy counts for Tortie's table.
-    tortie: &'static [usize],
-    /// Policy counts for the Felix-shaped table.
-    felix: &'static [usize],
+    /// Policy counts for the all-select (worst case) tables, Tortie's and Felix-shaped.
+    all_select: &'static [usize],
+    /// Policy counts for the spread (W2) tables, Tortie's and Felix-shaped.
+    spread: &'static [usize],
+    /// The cluster the spread policies live in.
+    cluster: Cluster,
     rounds: usize,
     /// New-flow UDP exchanges per configuration and round.
     udp: usize,
@@ -77,16 +93,24 @@ struct Size {
 }
 
 const FULL: Size = Size {
-    tortie: &[100, 1_000, 10_000],
-    felix: &[100, 1_000, 10_000],
+    all_select: &[100, 1_000, 10_000],
+    spread: &[100, 1_000, 10_000],
+    cluster: Cluster {
+        namespaces: 100,
+        pods: 100,
+    },
     rounds: 3,
     udp: 1_000,
     crr: Duration::from_millis(1_500),
 };
 
 const SMOKE: Size = Size {
-    tortie: &[10],
-    felix: &[10],
+    all_select: &[10],
+    spread: &[40],
+    cluster: Cluster {
+        namespaces: 10,
+        pods: 10,
+    },
     rounds: 1,
     udp: 30,
     crr: Duration::from_millis(200),
@@ -112,7 +136,7 @@ fn main() {
     );
     let results = bench.run(&size);
     check_measured(&bench.configs, &results);
-    print_results(&bench.configs, &results);
+    print_results(&bench.configs, &results, &size);
     bench.down();
     println!(
         "\nB10 targets: k8s NetworkPolicy <= +2 us p50, flat 100 -> 10k; CRR >= 90 % of baseline. Total run {:.1} s.",
@@ -128,28 +152,63 @@ struct Bench {
     configs: Vec<Config>,
 }
 
+/// Writes a world to its own datastore (in `tmp`, removed when the caller drops it) and
+/// reads back what the agent would act on.
+fn stored(tmp: &TempDir, yaml: &str) -> Vec<Resource> {
+    std::fs::create_dir_all(&tmp.0).expect("create the store directory");
+    let client = common::open_store(tmp);
+    common::apply_all(&client, common::resources(yaml));
+    client.list_acted_on().expect("list the datastore").items
+}
+
 impl Bench {
-    /// Writes the world to a datastore, renders and generates every configuration, and
+    /// Writes both worlds to datastores, renders and generates every configuration, and
     /// builds the node with the client and server pods on the interfaces the model names.
     fn up(tmp: &TempDir, size: &Size) -> Bench {
-        let most = size
-            .tortie
-            .iter()
-            .chain(size.felix)
-            .copied()
-            .max()
-            .unwrap_or(0);
-        let client = common::open_store(tmp);
+        let t = Instant::now();
+        let most = size.all_select.iter().copied().max().unwrap_or(0);
         let world = World::new(most);
-        common::apply_all(&client, common::resources(&world.yaml()));
-        let listed = client.list_acted_on().expect("list the datastore").items;
+        let listed = stored(&TempDir(tmp.0.join("all-select")), &world.yaml());
         let ifaces = Interfaces::of(&Model::from_resources(&listed));
-        let mut configs = vec![Config::none(), Config::ct_only()];
-        configs.extend(size.tortie.iter().map(|&n| Config::tortie(&listed, n)));
-        configs.extend(
-            size.felix
+        let most = size.spread.iter().copied().max().unwrap_or(0);
+        let spread = Spread::new(size.cluster, most);
+        let spread_listed = stored(&TempDir(tmp.0.join("spread")), &spread.yaml());
+        let written = t.elapsed();
+        // Without policies: the pods and their interfaces.
+        let bare = Model::from_resources(
+            spread_listed
                 .iter()
-                .map(|&n| Config::felix(&world, &ifaces, n)),
+                .filter(|r| Shape::Spread.index(r).is_none()),
+        );
+        assert_eq!(
+            Interfaces::of(&bare).all(),
+            ifaces.all(),
+            "the bench pods get the same interfaces in both worlds"
+        );
+        let locals = spread.locals(&bare);
+        let mut configs = vec![Config::none(), Config::ct_only()];
+        let (all, spr) = (Shape::AllSelect, Shape::Spread);
+        let counts = |c: &'static [usize]| c.iter().copied();
+        configs.extend(counts(size.all_select).map(|n| Config::tortie(&listed, &ifaces, all, n)));
+        configs.extend(
+            counts(size.all_select)
+                .map(|n| Config::felix(felix_script(&world, &ifaces, n), all, n)),
+        );
+        configs
+            .extend(counts(size.spread).map(|n| Config::tortie(&spread_listed, &ifaces, spr, n)));
+        configs.extend(
+            counts(size.spread)
+                .map(|n| Config::felix(felix_spread(&spread, &locals, &ifaces, n), spr, n)),
+        );
+        check_rendered(&configs);
+        println!(
+            "packet_cost: worlds written in {:.1} s ({} + {} objects); spread cluster {} namespaces x {} pods, {} local pods + 3 bench pods on {NODE}",
+            written.as_secs_f64(),
+            listed.len(),
+            spread_listed.len(),
+            size.cluster.namespaces,
+            size.cluster.pods,
+            locals.len()
         );
         let lab = Lab::up(&lab_spec(&ifaces)).expect("lab up");
         let servers = Servers::start(&lab);
@@ -190,8 +249,62 @@ impl Bench {
     }
 }
 
+/// Both layouts hold the same policy chains for the same configuration (Tortie's found by
+/// its model, the Felix-shaped by this file's own selector logic), the server's chain walks
+/// the policies the shape promises, and in the spread shape that number does not grow while
+/// the node renders only part of the N.
+fn check_rendered(configs: &[Config]) {
+    for c in configs.iter().filter(|c| c.layout.is_some()) {
+        let want = match c.shape {
+            Shape::AllSelect => c.policies + 1,
+            Shape::Spread => SERVER_POLICIES,
+            Shape::Bare => 0,
+        };
+        assert_eq!(
+            c.on_server, want,
+            "{}: policies on the server's path",
+            c.name
+        );
+        let twin = configs
+            .iter()
+            .find(|o| o.shape == c.shape && o.policies == c.policies && o.layout != c.layout)
+            .expect("both layouts of each configuration");
+        assert!(
+            c.chains == twin.chains,
+            "{} and {} render different policy chains, e.g. {:?}",
+            c.name,
+            twin.name,
+            c.chains
+                .symmetric_difference(&twin.chains)
+                .take(5)
+                .collect::<Vec<_>>(),
+        );
+        let policies: BTreeSet<&str> = c.chains.iter().map(|k| &k[2..]).collect();
+        if c.shape == Shape::Spread {
+            assert!(
+                policies.len() > SERVER_POLICIES && policies.len() < c.policies + SERVER_POLICIES,
+                "{}: {} of {} policies rendered",
+                c.name,
+                policies.len(),
+                c.policies
+            );
+        }
+    }
+}
+
+/// A policy chain's direction and policy name (`i:w2p00042`), whatever the layout's
+/// prefixes (`np/<ns>/knp.default.`, a tier, `<ns>/`); `None` for other chains.
+fn policy_key(chain: &str) -> Option<String> {
+    let (dir, rest) = ["i", "o"]
+        .into_iter()
+        .find_map(|d| Some((d, chain.split_once(&format!("-cali-p{d}-"))?.1)))?;
+    let name = rest.rsplit('/').next().unwrap_or(rest);
+    let name = name.rsplit('.').next().unwrap_or(name);
+    Some(format!("{dir}:{name}"))
+}
+
 /// Every configuration produced new-flow and CRR samples (the smoke run's other check,
-/// besides enforcement).
+/// besides enforcement and the rendered tables).
 fn check_measured(configs: &[Config], results: &[Measured]) {
     for (c, m) in configs.iter().zip(results) {
         for t in [&m.policed, &m.open] {
@@ -210,7 +323,8 @@ fn check_measured(configs: &[Config], results: &[Measured]) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The policies, as YAML for Tortie and as plain data for the Felix-shaped table.
+// All-select (worst case): the policies, as YAML for Tortie and as plain data for the
+// Felix-shaped table.
 
 /// Who one background policy allows.
 enum Peer {
@@ -234,8 +348,19 @@ fn policy_name(j: usize) -> String {
     format!("np{j:05}")
 }
 
-/// The allow-client policy sorts after every `np…` one.
+/// The allow-client policy sorts after every `np…` one (and after the spread world's other
+/// two server policies).
 const ALLOW_CLIENT: &str = "zz-allow-client";
+
+fn bench_namespace_and_pods(out: &mut String) {
+    let _ = write!(
+        out,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NAMESPACE}, labels: {{team: bench}}}}\n"
+    );
+    pod(out, "client", NODE, CLIENT_IP, "role: client, app: client");
+    pod(out, "server", NODE, SERVER_IP, "role: server, app: server");
+    pod(out, "open", NODE, OPEN_IP, "role: server, app: open");
+}
 
 impl World {
     fn new(policies: usize) -> World {
@@ -252,24 +377,8 @@ impl World {
     }
 
     fn yaml(&self) -> String {
-        let mut out = format!(
-            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NAMESPACE}, labels: {{team: bench}}}}\n"
-        );
-        pod(
-            &mut out,
-            "client",
-            NODE,
-            CLIENT_IP,
-            "role: client, app: client",
-        );
-        pod(
-            &mut out,
-            "server",
-            NODE,
-            SERVER_IP,
-            "role: server, app: server",
-        );
-        pod(&mut out, "open", NODE, OPEN_IP, "role: server, app: open");
+        let mut out = String::new();
+        bench_namespace_and_pods(&mut out);
         for (j, peer) in self.peers.iter().enumerate() {
             let from = match peer {
                 Peer::Pods(ip) => {
@@ -303,6 +412,7 @@ fn pod(out: &mut String, name: &str, node: &str, ip: Ipv4Addr, labels: &str) {
     );
 }
 
+/// A NetworkPolicy in the bench namespace selecting the server.
 fn policy(out: &mut String, name: &str, from: &str, port: usize) {
     let _ = write!(
         out,
@@ -310,14 +420,452 @@ fn policy(out: &mut String, name: &str, from: &str, port: usize) {
     );
 }
 
-/// The index of a background policy (`np00042`, whatever prefix the datastore adds).
-fn policy_index(r: &Resource) -> Option<usize> {
+/// The index of a policy named `<prefix><j>` (whatever tier or `knp.default.` prefix the
+/// datastore adds).
+fn name_index(r: &Resource, prefix: &str) -> Option<usize> {
     let name = &r.metadata().name;
     let tail = name.rsplit(['.', '/']).next().unwrap_or(name);
-    tail.strip_prefix("np")?.parse().ok()
+    tail.strip_prefix(prefix)?.parse().ok()
 }
 
-/// The workload interfaces the model gives the local pods.
+// ---------------------------------------------------------------------------------------
+// Spread (W2): a cluster, its pods and N policies spread over it.
+
+/// W2's cluster: `namespaces` namespaces of `pods` pods; pod `i` of each namespace runs on
+/// `node<i + 1>`, so this node holds pod 0 of every namespace.
+#[derive(Clone, Copy)]
+struct Cluster {
+    namespaces: usize,
+    pods: usize,
+}
+
+const TIERS: [(&str, u32); 3] = [("security", 100), ("platform", 200), ("app", 300)];
+const POD_TIERS: [&str; 4] = ["web", "api", "db", "cache"];
+/// The Kubernetes default tier's order (after every tier here).
+const DEFAULT_TIER_ORDER: u32 = 1_000_000;
+/// Policies selecting the server in the spread shape: `sv-a-web`, `sv-b-block`, and the
+/// client's, in that order.
+const SERVER_POLICIES: usize = 3;
+const WEB_IP: Ipv4Addr = Ipv4Addr::new(10, 67, 0, 1);
+const SERVER_BLOCK: &str = "172.31.0.0/24";
+
+impl Cluster {
+    /// Apps per namespace: 5 pods each.
+    fn apps(self) -> usize {
+        (self.pods / 5).max(1)
+    }
+
+    fn app(self, i: usize) -> usize {
+        i % self.apps()
+    }
+
+    fn ip(self, ns: usize, i: usize) -> Ipv4Addr {
+        let k = u32::try_from(ns * self.pods + i).expect("small");
+        Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 70, 0, 1)) + k)
+    }
+
+    fn team(ns: usize) -> usize {
+        ns % 10
+    }
+
+    /// Ten labels per pod, as W2 asks.
+    fn pod_yaml(self, out: &mut String, ns: usize, i: usize) {
+        let ip = self.ip(ns, i);
+        let _ = write!(
+            out,
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: w2-{ns}\n  labels: {{app: a{}, tier: {}, role: {}, version: v{}, zone: z{}, release: r{}, component: c{}, shard: s{}, track: {}, pod-template-hash: h{i}}}\nspec:\n  nodeName: node{}\n  containers: [{{name: main, image: img}}]\nstatus: {{phase: Running, podIP: {ip}, podIPs: [{{ip: {ip}}}]}}\n",
+            self.app(i),
+            POD_TIERS[i % 4],
+            ["client", "server", "worker"][i % 3],
+            i % 2,
+            i % 3,
+            i % 4,
+            i % 7,
+            i % 10,
+            if i % 10 == 9 { "canary" } else { "stable" },
+            i + 1
+        );
+    }
+}
+
+/// A set of W2 pods a selector picks.
+#[derive(Clone, Copy)]
+enum Sel {
+    /// `app: a<app>` in namespace `ns`.
+    App { ns: usize, app: usize },
+    /// `tier: <tier>` in namespace `ns`.
+    Tier { ns: usize, tier: usize },
+    /// `tier: <tier>` in namespaces labelled `team: t<team>`.
+    TeamTier { team: usize, tier: usize },
+    /// Every pod in namespaces labelled `team: t<team>`.
+    Team(usize),
+}
+
+impl Sel {
+    fn matches(self, c: Cluster, ns: usize, i: usize) -> bool {
+        match self {
+            Sel::App { ns: n, app } => n == ns && c.app(i) == app,
+            Sel::Tier { ns: n, tier } => n == ns && i % 4 == tier,
+            Sel::TeamTier { team, tier } => Cluster::team(ns) == team && i % 4 == tier,
+            Sel::Team(team) => Cluster::team(ns) == team,
+        }
+    }
+
+    /// The Felix-shaped table's set for it (Felix shares one IP set per selector).
+    fn set_name(self) -> String {
+        match self {
+            Sel::App { ns, app } => format!("cali40s-app-{ns}-{app}"),
+            Sel::Tier { ns, tier } => format!("cali40s-tier-{ns}-{tier}"),
+            Sel::TeamTier { team, tier } => format!("cali40s-teamtier-{team}-{tier}"),
+            Sel::Team(team) => format!("cali40s-team-{team}"),
+        }
+    }
+
+    fn members(self, c: Cluster) -> Vec<Ipv4Addr> {
+        (0..c.namespaces)
+            .flat_map(|ns| (0..c.pods).map(move |i| (ns, i)))
+            .filter(|&(ns, i)| self.matches(c, ns, i))
+            .map(|(ns, i)| c.ip(ns, i))
+            .collect()
+    }
+}
+
+/// A peer of a Kubernetes policy's ingress rule.
+enum K8sPeer {
+    /// `podSelector: {app: a<app>}` (the policy's namespace).
+    Pods(usize),
+    /// `namespaceSelector: {team}` with `podSelector: {tier}`.
+    NsPods {
+        team: usize,
+        tier: usize,
+    },
+    Block(String),
+}
+
+enum Form {
+    /// A Kubernetes NetworkPolicy: ingress from two peers on TCP `port`; optionally egress
+    /// (DNS) to the namespaces of a team.
+    K8s {
+        from: [K8sPeer; 2],
+        egress_team: Option<usize>,
+    },
+    /// A Calico NetworkPolicy in `TIERS[tier]`: optionally deny a network, allow the
+    /// namespace's web tier on TCP `port`; in all but the last tier, pass the rest.
+    Calico {
+        tier: usize,
+        order: usize,
+        deny: Option<String>,
+    },
+}
+
+/// One spread policy: in namespace `ns`, selecting `app: a<app>`.
+struct Background {
+    name: String,
+    ns: usize,
+    app: usize,
+    port: u16,
+    form: Form,
+}
+
+/// What a rendered rule does.
+#[derive(Clone, Copy)]
+enum Act {
+    Allow,
+    Deny,
+    Pass,
+}
+
+/// Where a rule's peer is.
+enum Src<'a> {
+    Sel(Sel),
+    Net(&'a str),
+}
+
+/// One Calico rule as Felix renders it: action, protocol, peer, port.
+struct W2Rule<'a> {
+    act: Act,
+    proto: Option<&'static str>,
+    peer: Option<Src<'a>>,
+    port: Option<u16>,
+}
+
+/// A well-mixed hash of `j`, so policy properties are spread evenly at every N.
+fn mix(j: usize) -> u64 {
+    let mut z = (j as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Background {
+    fn new(c: Cluster, j: usize) -> Background {
+        let h = mix(j);
+        let bits = |shift: u32, m: usize| ((h >> shift) % m as u64) as usize;
+        let block = |k: usize| {
+            let b = 2 * j + k;
+            format!("172.20.{}.{}/28", (b / 16) % 256, (b % 16) * 16)
+        };
+        let peer = |k: usize, shift: u32| match bits(shift, 3) {
+            0 => K8sPeer::Pods(bits(shift + 2, c.apps())),
+            1 => K8sPeer::NsPods {
+                team: bits(shift + 8, 10),
+                tier: bits(shift + 12, 4),
+            },
+            _ => K8sPeer::Block(block(k)),
+        };
+        let form = if bits(8, 10) < 7 {
+            Form::K8s {
+                from: [peer(0, 16), peer(1, 32)],
+                egress_team: (bits(48, 3) == 0).then(|| bits(52, 10)),
+            }
+        } else {
+            Form::Calico {
+                tier: bits(16, 3),
+                order: bits(20, 1000),
+                deny: (bits(32, 3) == 0).then(|| format!("172.21.{}.0/24", j % 256)),
+            }
+        };
+        let name = match &form {
+            Form::K8s { .. } => format!("w2p{j:05}"),
+            Form::Calico { tier, .. } => format!("{}.w2p{j:05}", TIERS[*tier].0),
+        };
+        Background {
+            name,
+            ns: j % c.namespaces,
+            app: bits(0, c.apps()),
+            port: 8000 + u16::try_from(j % 100).expect("small"),
+            form,
+        }
+    }
+
+    fn yaml(&self, out: &mut String) {
+        let (ns, port) = (self.ns, self.port);
+        match &self.form {
+            Form::K8s { from, egress_team } => {
+                let peers: Vec<String> = from
+                    .iter()
+                    .map(|p| match p {
+                        K8sPeer::Pods(app) => format!("{{podSelector: {{matchLabels: {{app: a{app}}}}}}}"),
+                        K8sPeer::NsPods { team, tier } => format!(
+                            "{{namespaceSelector: {{matchLabels: {{team: t{team}}}}}, podSelector: {{matchLabels: {{tier: {}}}}}}}",
+                            POD_TIERS[*tier]
+                        ),
+                        K8sPeer::Block(cidr) => format!("{{ipBlock: {{cidr: {cidr}}}}}"),
+                    })
+                    .collect();
+                let _ = write!(
+                    out,
+                    "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {}, namespace: w2-{ns}}}\nspec:\n  podSelector: {{matchLabels: {{app: a{}}}}}\n  policyTypes: [Ingress{}]\n  ingress:\n  - from: [{}]\n    ports: [{{protocol: TCP, port: {port}}}]\n",
+                    self.name,
+                    self.app,
+                    if egress_team.is_some() {
+                        ", Egress"
+                    } else {
+                        ""
+                    },
+                    peers.join(", ")
+                );
+                if let Some(team) = egress_team {
+                    let _ = write!(
+                        out,
+                        "  egress:\n  - to: [{{namespaceSelector: {{matchLabels: {{team: t{team}}}}}}}]\n    ports: [{{protocol: UDP, port: 53}}, {{protocol: TCP, port: 53}}]\n"
+                    );
+                }
+            }
+            Form::Calico { tier, order, deny } => {
+                let _ = write!(
+                    out,
+                    "---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {{name: {}, namespace: w2-{ns}}}\nspec:\n  tier: {}\n  order: {order}\n  selector: \"app == 'a{}'\"\n  types: [Ingress]\n  ingress:\n",
+                    self.name, TIERS[*tier].0, self.app
+                );
+                if let Some(net) = deny {
+                    let _ = writeln!(out, "  - {{action: Deny, source: {{nets: [{net}]}}}}");
+                }
+                let _ = writeln!(
+                    out,
+                    "  - {{action: Allow, protocol: TCP, source: {{selector: \"tier == 'web'\"}}, destination: {{ports: [{port}]}}}}"
+                );
+                if *tier + 1 < TIERS.len() {
+                    let _ = writeln!(out, "  - {{action: Pass}}");
+                }
+            }
+        }
+    }
+
+    /// (tier name, tier order, policy order) as Felix sorts them.
+    fn placement(&self) -> (&'static str, u32, usize) {
+        match &self.form {
+            Form::K8s { .. } => ("default", DEFAULT_TIER_ORDER, 1000),
+            Form::Calico { tier, order, .. } => (TIERS[*tier].0, TIERS[*tier].1, *order),
+        }
+    }
+
+    /// The Calico rules of one direction (`None`: the policy does not govern it), as the
+    /// Kubernetes conversion makes them: one rule per peer and protocol.
+    fn rules(&self, ingress: bool) -> Option<Vec<W2Rule<'_>>> {
+        let allow = |proto, peer, port| W2Rule {
+            act: Act::Allow,
+            proto: Some(proto),
+            peer: Some(peer),
+            port: Some(port),
+        };
+        match (&self.form, ingress) {
+            (Form::K8s { from, .. }, true) => Some(
+                from.iter()
+                    .map(|p| {
+                        let src = match p {
+                            K8sPeer::Pods(app) => Src::Sel(Sel::App {
+                                ns: self.ns,
+                                app: *app,
+                            }),
+                            K8sPeer::NsPods { team, tier } => Src::Sel(Sel::TeamTier {
+                                team: *team,
+                                tier: *tier,
+                            }),
+                            K8sPeer::Block(cidr) => Src::Net(cidr),
+                        };
+                        allow("tcp", src, self.port)
+                    })
+                    .collect(),
+            ),
+            (Form::K8s { egress_team, .. }, false) => egress_team.map(|team| {
+                ["udp", "tcp"]
+                    .into_iter()
+                    .map(|proto| allow(proto, Src::Sel(Sel::Team(team)), 53))
+                    .collect()
+            }),
+            (Form::Calico { tier, deny, .. }, true) => {
+                let mut rules = Vec::new();
+                if let Some(net) = deny {
+                    rules.push(W2Rule {
+                        act: Act::Deny,
+                        proto: None,
+                        peer: Some(Src::Net(net)),
+                        port: None,
+                    });
+                }
+                rules.push(allow(
+                    "tcp",
+                    Src::Sel(Sel::Tier {
+                        ns: self.ns,
+                        tier: 0,
+                    }),
+                    self.port,
+                ));
+                if *tier + 1 < TIERS.len() {
+                    rules.push(W2Rule {
+                        act: Act::Pass,
+                        proto: None,
+                        peer: None,
+                        port: None,
+                    });
+                }
+                Some(rules)
+            }
+            (Form::Calico { .. }, false) => None,
+        }
+    }
+}
+
+/// The spread world: the cluster and its policies, in the order they are kept (the first N).
+struct Spread {
+    cluster: Cluster,
+    policies: Vec<Background>,
+}
+
+/// A W2 pod on this node, with the interface the model gives it.
+struct Local {
+    ns: usize,
+    i: usize,
+    iface: String,
+}
+
+impl Spread {
+    fn new(cluster: Cluster, policies: usize) -> Spread {
+        Spread {
+            cluster,
+            policies: (0..policies).map(|j| Background::new(cluster, j)).collect(),
+        }
+    }
+
+    fn yaml(&self) -> String {
+        let c = self.cluster;
+        let mut out = String::new();
+        bench_namespace_and_pods(&mut out);
+        pod(&mut out, "web", "node2", WEB_IP, "role: web, app: web");
+        policy(
+            &mut out,
+            "sv-a-web",
+            "{podSelector: {matchLabels: {role: web}}}",
+            8080,
+        );
+        policy(
+            &mut out,
+            "sv-b-block",
+            &format!("{{ipBlock: {{cidr: {SERVER_BLOCK}}}}}"),
+            8081,
+        );
+        policy(
+            &mut out,
+            ALLOW_CLIENT,
+            "{podSelector: {matchLabels: {role: client}}}",
+            usize::from(PORT),
+        );
+        for (name, order) in TIERS {
+            let _ = write!(
+                out,
+                "---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {{name: {name}}}\nspec: {{order: {order}}}\n"
+            );
+        }
+        for ns in 0..c.namespaces {
+            let _ = write!(
+                out,
+                "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: w2-{ns}, labels: {{team: t{}, env: {}}}}}\n",
+                Cluster::team(ns),
+                ["prod", "staging", "dev"][ns % 3]
+            );
+            for i in 0..c.pods {
+                c.pod_yaml(&mut out, ns, i);
+            }
+        }
+        for p in &self.policies {
+            p.yaml(&mut out);
+        }
+        out
+    }
+
+    /// The W2 pods on this node, with their interfaces.
+    fn locals(&self, model: &Model) -> Vec<Local> {
+        let c = self.cluster;
+        (0..c.namespaces)
+            .flat_map(|ns| (0..c.pods).map(move |i| (ns, i)))
+            .filter(|&(_, i)| i == 0)
+            .map(|(ns, i)| Local {
+                ns,
+                i,
+                iface: iface_of(model, c.ip(ns, i)),
+            })
+            .collect()
+    }
+}
+
+/// The workload interface the model gives the local pod with this address.
+fn iface_of(model: &Model, ip: Ipv4Addr) -> String {
+    model
+        .entities()
+        .find(|e| {
+            e.entity.kind == EntityKind::Workload
+                && e.entity.node.as_deref() == Some(NODE)
+                && e.entity
+                    .addresses
+                    .iter()
+                    .any(|a| a.addr() == IpAddr::V4(ip))
+        })
+        .and_then(|e| e.entity.interface.clone())
+        .expect("the pod has a workload interface")
+}
+
+/// The workload interfaces the model gives the bench pods.
 struct Interfaces {
     client: String,
     server: String,
@@ -326,24 +874,10 @@ struct Interfaces {
 
 impl Interfaces {
     fn of(model: &Model) -> Interfaces {
-        let iface = |ip: Ipv4Addr| {
-            model
-                .entities()
-                .find(|e| {
-                    e.entity.kind == EntityKind::Workload
-                        && e.entity.node.as_deref() == Some(NODE)
-                        && e.entity
-                            .addresses
-                            .iter()
-                            .any(|a| a.addr() == IpAddr::V4(ip))
-                })
-                .and_then(|e| e.entity.interface.clone())
-                .expect("the pod has a workload interface")
-        };
         Interfaces {
-            client: iface(CLIENT_IP),
-            server: iface(SERVER_IP),
-            open: iface(OPEN_IP),
+            client: iface_of(model, CLIENT_IP),
+            server: iface_of(model, SERVER_IP),
+            open: iface_of(model, OPEN_IP),
         }
     }
 
@@ -382,62 +916,146 @@ fn lab_spec(ifaces: &Interfaces) -> LabSpec {
 }
 
 // ---------------------------------------------------------------------------------------
-// The Felix-shaped table.
+// The Felix-shaped tables.
 
-/// Felix's chain names in nftables mode: the logical table as a prefix.
-fn pi_chain(name: &str) -> String {
-    format!("filter-cali-pi-knp.{NAMESPACE}.{name}")
+/// A policy chain's name (the logical table as a prefix): `filter-cali-pi-<ns>/<name>`.
+fn policy_chain(ingress: bool, ns: &str, name: &str) -> String {
+    format!(
+        "filter-cali-p{}-{ns}/{name}",
+        if ingress { 'i' } else { 'o' }
+    )
 }
 
-/// The Felix-shaped table as `nft -f` input.
-struct Felix(String);
+/// A tier of an endpoint chain: its name and its policy chains, in order.
+type TierChains = (&'static str, Vec<String>);
+
+/// The Felix-shaped table as `nft -f` input; sets are made once each.
+struct Felix {
+    out: String,
+    sets: BTreeSet<String>,
+    /// Policy chains made, as [`policy_key`]s.
+    policies: BTreeSet<String>,
+}
 
 impl Felix {
-    fn chain(&mut self, name: &str) {
-        let _ = writeln!(self.0, "add chain ip felixbench {name}");
-    }
-
-    fn rule(&mut self, chain: &str, body: &str) {
-        let _ = writeln!(self.0, "add rule ip felixbench {chain} {body}");
-    }
-
-    /// One allow rule per protocol as Felix renders it: match (protocol, source, port) and
-    /// set the accept mark; then a separate rule that returns on the mark.
-    fn allow(&mut self, chain: &str, source: &str, port: usize) {
-        for proto in ["tcp", "udp"] {
-            self.rule(
-                chain,
-                &format!("meta l4proto {proto} {source} {proto} dport {port} counter meta mark set meta mark | {ACCEPT:#x}"),
-            );
-            self.rule(
-                chain,
-                &format!("meta mark & {ACCEPT:#x} == {ACCEPT:#x} counter return"),
-            );
+    fn new() -> Felix {
+        Felix {
+            out: "add table ip felixbench\ndelete table ip felixbench\nadd table ip felixbench\n"
+                .into(),
+            sets: BTreeSet::new(),
+            policies: BTreeSet::new(),
         }
     }
 
-    /// A policy chain allowing `source`, with its selector's set if it has one.
+    fn chain(&mut self, name: &str) {
+        let _ = writeln!(self.out, "add chain ip felixbench {name}");
+    }
+
+    fn rule(&mut self, chain: &str, body: &str) {
+        let _ = writeln!(self.out, "add rule ip felixbench {chain} {body}");
+    }
+
+    /// An address set (interval flags, as Felix's IP sets), made once.
+    fn set(&mut self, name: &str, members: impl FnOnce() -> Vec<Ipv4Addr>) {
+        if !self.sets.insert(name.to_string()) {
+            return;
+        }
+        let members: Vec<String> = members().iter().map(ToString::to_string).collect();
+        let elements = if members.is_empty() {
+            String::new()
+        } else {
+            format!(" elements = {{ {} }};", members.join(", "))
+        };
+        let _ = writeln!(
+            self.out,
+            "add set ip felixbench {name} {{ type ipv4_addr; flags interval;{elements} }}"
+        );
+    }
+
+    /// An allow rule as Felix renders it: match and set the accept mark; then a separate
+    /// rule that returns on the mark.
+    fn allow(&mut self, chain: &str, matches: &str) {
+        self.rule(
+            chain,
+            &format!("{matches} counter meta mark set meta mark | {ACCEPT:#x}"),
+        );
+        self.rule(
+            chain,
+            &format!("meta mark & {ACCEPT:#x} == {ACCEPT:#x} counter return"),
+        );
+    }
+
+    /// A bench-namespace policy chain allowing `peer` on `port` (TCP and UDP), with its
+    /// selector's set if it has one.
     fn policy(&mut self, name: &str, peer: &Peer, port: usize) -> String {
-        let chain = pi_chain(name);
+        let chain = policy_chain(true, NAMESPACE, name);
         self.chain(&chain);
+        self.policies
+            .insert(policy_key(&chain).expect("a policy chain"));
         let source = match peer {
             Peer::Pods(ip) => {
                 let set = format!("cali40s-{name}");
-                let _ = writeln!(
-                    self.0,
-                    "add set ip felixbench {set} {{ type ipv4_addr; flags interval; elements = {{ {ip} }}; }}"
-                );
+                self.set(&set, || vec![*ip]);
                 format!("ip saddr @{set}")
             }
             Peer::Block(cidr) => format!("ip saddr {cidr}"),
         };
-        self.allow(&chain, &source, port);
+        for proto in ["tcp", "udp"] {
+            self.allow(
+                &chain,
+                &format!("meta l4proto {proto} {source} {proto} dport {port}"),
+            );
+        }
         chain
     }
 
-    /// `cali-tw-`/`cali-fw-` chain: conntrack inside, clear marks, one tier of policies,
-    /// then the namespace's profile (which allows everything), then drop.
-    fn endpoint(&mut self, chain: &str, policies: &[String]) {
+    /// A spread policy's chain for one direction.
+    fn background(&mut self, c: Cluster, p: &Background, ingress: bool) -> String {
+        let chain = policy_chain(ingress, &format!("w2-{}", p.ns), &p.name);
+        self.chain(&chain);
+        self.policies
+            .insert(policy_key(&chain).expect("a policy chain"));
+        let addr = if ingress { "saddr" } else { "daddr" };
+        for r in p.rules(ingress).unwrap_or_default() {
+            let mut m = Vec::new();
+            if let Some(proto) = r.proto {
+                m.push(format!("meta l4proto {proto}"));
+            }
+            match r.peer {
+                Some(Src::Sel(sel)) => {
+                    let set = sel.set_name();
+                    self.set(&set, || sel.members(c));
+                    m.push(format!("ip {addr} @{set}"));
+                }
+                Some(Src::Net(net)) => m.push(format!("ip {addr} {net}")),
+                None => {}
+            }
+            if let (Some(proto), Some(port)) = (r.proto, r.port) {
+                m.push(format!("{proto} dport {port}"));
+            }
+            let m = m.join(" ");
+            match r.act {
+                Act::Allow => self.allow(&chain, &m),
+                Act::Deny => self.rule(&chain, &format!("{m} counter drop")),
+                Act::Pass => {
+                    self.rule(
+                        &chain,
+                        format!("{m} counter meta mark set meta mark | {PASS:#x}").trim_start(),
+                    );
+                    self.rule(
+                        &chain,
+                        &format!("meta mark & {PASS:#x} == {PASS:#x} counter return"),
+                    );
+                }
+            }
+        }
+        chain
+    }
+
+    /// `cali-tw-`/`cali-fw-` chain: conntrack inside, clear marks, each tier's policies in
+    /// order (end of tier: drop unless a policy passed), then the namespace's profile, then
+    /// drop.
+    fn endpoint(&mut self, chain: &str, tiers: &[TierChains], profile: &str) {
         let accepted = format!("meta mark & {ACCEPT:#x} == {ACCEPT:#x} counter return");
         self.chain(chain);
         self.rule(chain, "ct state established,related counter accept");
@@ -446,11 +1064,11 @@ impl Felix {
             chain,
             &format!("counter meta mark set meta mark & {:#x}", !(ACCEPT | PASS)),
         );
-        if !policies.is_empty() {
+        for (tier, policies) in tiers {
             self.rule(
                 chain,
                 &format!(
-                    "counter meta mark set meta mark & {:#x} comment \"Start of tier default\"",
+                    "counter meta mark set meta mark & {:#x} comment \"Start of tier {tier}\"",
                     !PASS
                 ),
             );
@@ -463,13 +1081,10 @@ impl Felix {
             }
             self.rule(
                 chain,
-                &format!("meta mark & {PASS:#x} == 0 counter drop comment \"End of tier default\""),
+                &format!("meta mark & {PASS:#x} == 0 counter drop comment \"End of tier {tier}\""),
             );
         }
-        self.rule(
-            chain,
-            &format!("counter jump filter-cali-pri-kns.{NAMESPACE}"),
-        );
+        self.rule(chain, &format!("counter jump {profile}"));
         self.rule(chain, &accepted);
         self.rule(
             chain,
@@ -477,31 +1092,36 @@ impl Felix {
         );
     }
 
-    /// The namespace profile: allow everything.
-    fn profile(&mut self) {
-        let chain = format!("filter-cali-pri-kns.{NAMESPACE}");
-        self.chain(&chain);
-        self.rule(
-            &chain,
-            &format!("counter meta mark set meta mark | {ACCEPT:#x}"),
+    /// A namespace's profiles (both directions): allow everything. Returns (in, out).
+    fn profiles(&mut self, ns: &str) -> (String, String) {
+        let names = (
+            format!("filter-cali-pri-kns.{ns}"),
+            format!("filter-cali-pro-kns.{ns}"),
         );
-        self.rule(
-            &chain,
-            &format!("meta mark & {ACCEPT:#x} == {ACCEPT:#x} counter return"),
-        );
+        for chain in [&names.0, &names.1] {
+            self.chain(chain);
+            self.rule(
+                chain,
+                &format!("counter meta mark set meta mark | {ACCEPT:#x}"),
+            );
+            self.rule(
+                chain,
+                &format!("meta mark & {ACCEPT:#x} == {ACCEPT:#x} counter return"),
+            );
+        }
+        names
     }
 
     /// Workload dispatch by verdict map (Felix's nftables mode), failing closed.
-    fn dispatch(&mut self, ifaces: &Interfaces) {
+    fn dispatch(&mut self, ifaces: &[&str]) {
         for (dir, side, key) in [("from", "fw", "iifname"), ("to", "tw", "oifname")] {
             let name = format!("filter-cali-{dir}-wl-dispatch");
             let elements: Vec<String> = ifaces
-                .all()
                 .iter()
                 .map(|i| format!("\"{i}\" : goto filter-cali-{side}-{i}"))
                 .collect();
             let _ = writeln!(
-                self.0,
+                self.out,
                 "add map ip felixbench {name} {{ type ifname : verdict; elements = {{ {} }}; }}",
                 elements.join(", ")
             );
@@ -535,45 +1155,184 @@ impl Felix {
         );
         self.rule(fwd, "counter jump filter-cali-to-hep-forward");
         self.rule(fwd, "counter jump filter-cali-cidr-block");
-        self.0.push_str("add chain ip felixbench filter-FORWARD { type filter hook forward priority filter; policy accept; }\n");
+        self.out.push_str("add chain ip felixbench filter-FORWARD { type filter hook forward priority filter; policy accept; }\n");
         self.rule("filter-FORWARD", &format!("counter jump {fwd}"));
         self.rule(
             "filter-FORWARD",
             &format!("meta mark & {ACCEPT:#x} == {ACCEPT:#x} counter accept comment \"Policy explicitly accepted packet.\""),
         );
     }
+
+    /// The bench pods' endpoint chains: only the server has (ingress) policy.
+    fn bench_endpoints(&mut self, ifaces: &Interfaces, server: Vec<String>) {
+        let (pri, pro) = self.profiles(NAMESPACE);
+        let server = [("default", server)];
+        for iface in ifaces.all() {
+            let ingress: &[TierChains] = if iface == ifaces.server { &server } else { &[] };
+            self.endpoint(&format!("filter-cali-tw-{iface}"), ingress, &pri);
+            self.endpoint(&format!("filter-cali-fw-{iface}"), &[], &pro);
+        }
+    }
 }
 
-/// The whole table for background policies `0..n` plus the client's, all on the server.
-fn felix_script(world: &World, ifaces: &Interfaces, n: usize) -> String {
-    let mut f = Felix(
-        "add table ip felixbench\ndelete table ip felixbench\nadd table ip felixbench\n".into(),
-    );
-    let mut policies: Vec<String> = world
+/// What a Felix-shaped table holds.
+struct FelixTable {
+    script: String,
+    /// Policy chains, as [`policy_key`]s.
+    chains: BTreeSet<String>,
+    /// Policy chains on the server's ingress path.
+    on_server: usize,
+}
+
+/// All-select: background policies `0..n` plus the client's, all on the server.
+fn felix_script(world: &World, ifaces: &Interfaces, n: usize) -> FelixTable {
+    let mut f = Felix::new();
+    let mut server: Vec<String> = world
         .peers
         .iter()
         .take(n)
         .enumerate()
         .map(|(j, peer)| f.policy(&policy_name(j), peer, 10_000 + j))
         .collect();
-    policies.push(f.policy(ALLOW_CLIENT, &Peer::Pods(CLIENT_IP), usize::from(PORT)));
-    f.profile();
-    for iface in ifaces.all() {
-        let ingress = if iface == ifaces.server {
-            &policies[..]
-        } else {
-            &[]
-        };
-        f.endpoint(&format!("filter-cali-tw-{iface}"), ingress);
-        f.endpoint(&format!("filter-cali-fw-{iface}"), &[]);
-    }
-    f.dispatch(ifaces);
+    server.push(f.policy(ALLOW_CLIENT, &Peer::Pods(CLIENT_IP), usize::from(PORT)));
+    let on_server = server.len();
+    f.bench_endpoints(ifaces, server);
+    f.dispatch(&ifaces.all());
     f.forward();
-    f.0
+    FelixTable {
+        script: f.out,
+        chains: f.policies,
+        on_server,
+    }
+}
+
+/// Spread: the server's three policies; for every W2 pod on this node, the tiers and
+/// policies among the first `n` that select it (Felix's own rule: only policies that apply
+/// to a local endpoint get chains and sets).
+fn felix_spread(w: &Spread, locals: &[Local], ifaces: &Interfaces, n: usize) -> FelixTable {
+    let c = w.cluster;
+    let mut f = Felix::new();
+    let server = vec![
+        f.policy("sv-a-web", &Peer::Pods(WEB_IP), 8080),
+        f.policy("sv-b-block", &Peer::Block(SERVER_BLOCK.into()), 8081),
+        f.policy(ALLOW_CLIENT, &Peer::Pods(CLIENT_IP), usize::from(PORT)),
+    ];
+    let on_server = server.len();
+    f.bench_endpoints(ifaces, server);
+    let mut by_ns: BTreeMap<usize, Vec<&Local>> = BTreeMap::new();
+    for l in locals {
+        by_ns.entry(l.ns).or_default().push(l);
+    }
+    // Per local pod: the policies selecting it, by index.
+    let mut applying: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (j, p) in w.policies.iter().take(n).enumerate() {
+        for l in by_ns.get(&p.ns).into_iter().flatten() {
+            if (Sel::App {
+                ns: p.ns,
+                app: p.app,
+            })
+            .matches(c, l.ns, l.i)
+            {
+                applying.entry(&l.iface).or_default().push(j);
+            }
+        }
+    }
+    let mut made: BTreeMap<(usize, bool), String> = BTreeMap::new();
+    for l in locals {
+        let ns = format!("w2-{}", l.ns);
+        let (pri, pro) = f.profiles(&ns);
+        let mut policies: Vec<(usize, &Background)> = applying
+            .get(l.iface.as_str())
+            .into_iter()
+            .flatten()
+            .map(|&j| (j, &w.policies[j]))
+            .collect();
+        // Felix's order: tier order, then policy order, then name.
+        policies.sort_by_key(|(_, p)| {
+            let (_, tier_order, order) = p.placement();
+            (tier_order, order, p.name.clone())
+        });
+        for (ingress, profile, side) in [(true, &pri, "tw"), (false, &pro, "fw")] {
+            let mut tiers: Vec<TierChains> = Vec::new();
+            for &(j, p) in &policies {
+                if p.rules(ingress).is_none() {
+                    continue;
+                }
+                let chain = match made.get(&(j, ingress)) {
+                    Some(chain) => chain.clone(),
+                    None => {
+                        let chain = f.background(c, p, ingress);
+                        made.insert((j, ingress), chain.clone());
+                        chain
+                    }
+                };
+                let tier = p.placement().0;
+                match tiers.last_mut() {
+                    Some((t, chains)) if *t == tier => chains.push(chain),
+                    _ => tiers.push((tier, vec![chain])),
+                }
+            }
+            f.endpoint(&format!("filter-cali-{side}-{}", l.iface), &tiers, profile);
+        }
+    }
+    let mut all: Vec<&str> = ifaces.all().to_vec();
+    all.extend(locals.iter().map(|l| l.iface.as_str()));
+    f.dispatch(&all);
+    f.forward();
+    FelixTable {
+        script: f.out,
+        chains: f.policies,
+        on_server,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
 // Configurations.
+
+/// Which policies a configuration holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// None (the baselines).
+    Bare,
+    /// All N select the server (worst case).
+    AllSelect,
+    /// W2: N spread over the cluster, 3 select the server.
+    Spread,
+}
+
+impl Shape {
+    fn label(self) -> &'static str {
+        match self {
+            Shape::Bare => "",
+            Shape::AllSelect => "all-select",
+            Shape::Spread => "spread",
+        }
+    }
+
+    /// The index of one of this shape's N policies (`None`: not one of them, always kept).
+    fn index(self, r: &Resource) -> Option<usize> {
+        match self {
+            Shape::Bare => None,
+            Shape::AllSelect => name_index(r, "np"),
+            Shape::Spread => name_index(r, "w2p"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    Tortie,
+    Felix,
+}
+
+impl Layout {
+    fn label(self) -> &'static str {
+        match self {
+            Layout::Tortie => "tortie",
+            Layout::Felix => "felix-shape",
+        }
+    }
+}
 
 /// What to load into the node before measuring.
 enum Load {
@@ -586,6 +1345,15 @@ enum Load {
 
 struct Config {
     name: String,
+    layout: Option<Layout>,
+    shape: Shape,
+    /// N: the shape's policies in the datastore (the all-select client policy and the
+    /// spread server policies not counted).
+    policies: usize,
+    /// Policy chains in the node's table, as [`policy_key`]s.
+    chains: BTreeSet<String>,
+    /// Policy chains a new flow to the server walks.
+    on_server: usize,
     /// Whether the server is policed (the denied port must then be dropped).
     policed: bool,
     rules: usize,
@@ -593,48 +1361,83 @@ struct Config {
 }
 
 impl Config {
-    fn none() -> Config {
+    fn bare(name: &str, rules: usize, load: Load) -> Config {
         Config {
-            name: "none (baseline)".into(),
+            name: name.into(),
+            layout: None,
+            shape: Shape::Bare,
+            policies: 0,
+            chains: BTreeSet::new(),
+            on_server: 0,
             policed: false,
-            rules: 0,
-            load: Load::Nothing,
+            rules,
+            load,
         }
+    }
+
+    fn none() -> Config {
+        Config::bare("none (baseline)", 0, Load::Nothing)
     }
 
     fn ct_only() -> Config {
         let script = "add table inet ctonly\nadd chain inet ctonly forward { type filter hook forward priority filter; policy accept; }\nadd rule inet ctonly forward ct state established,related accept\nadd rule inet ctonly forward ct state invalid drop\n";
-        Config {
-            name: "ct only".into(),
-            policed: false,
-            rules: 2,
-            load: Load::Script(script.into()),
-        }
+        Config::bare("ct only", 2, Load::Script(script.into()))
     }
 
-    /// Tortie's table for the node with the first `n` background policies.
-    fn tortie(listed: &[Resource], n: usize) -> Config {
+    fn named(layout: Layout, shape: Shape, n: usize) -> String {
+        format!("{} {} {n}", layout.label(), shape.label())
+    }
+
+    /// Tortie's table for the node with the first `n` of the shape's policies.
+    fn tortie(listed: &[Resource], ifaces: &Interfaces, shape: Shape, n: usize) -> Config {
         let kept = listed
             .iter()
-            .filter(|r| policy_index(r).is_none_or(|j| j < n));
+            .filter(|r| shape.index(r).is_none_or(|j| j < n));
         let ruleset = tortie_rules::render(&Model::from_resources(kept), NODE);
         let rules = ruleset.chains.values().map(|c| c.rules.len()).sum();
+        let chains = ruleset
+            .chains
+            .keys()
+            .filter_map(|c| policy_key(c))
+            .collect();
+        let on_server = ruleset
+            .chains
+            .get(&format!("filter-cali-tw-{}", ifaces.server))
+            .expect("the server's ingress chain")
+            .rules
+            .iter()
+            .flat_map(|r| &r.stmts)
+            .filter(|s| matches!(s, Stmt::Jump(c) if policy_key(c).is_some()))
+            .count();
         Config {
-            name: format!("tortie {n}"),
+            name: Config::named(Layout::Tortie, shape, n),
+            layout: Some(Layout::Tortie),
+            shape,
+            policies: n,
+            chains,
+            on_server,
             policed: true,
             rules,
             load: Load::Tortie(ruleset),
         }
     }
 
-    fn felix(world: &World, ifaces: &Interfaces, n: usize) -> Config {
-        let script = felix_script(world, ifaces, n);
-        let rules = script.lines().filter(|l| l.starts_with("add rule")).count();
+    fn felix(table: FelixTable, shape: Shape, n: usize) -> Config {
+        let rules = table
+            .script
+            .lines()
+            .filter(|l| l.starts_with("add rule"))
+            .count();
         Config {
-            name: format!("felix-shape {n}"),
+            name: Config::named(Layout::Felix, shape, n),
+            layout: Some(Layout::Felix),
+            shape,
+            policies: n,
+            chains: table.chains,
+            on_server: table.on_server,
             policed: true,
             rules,
-            load: Load::Script(script),
+            load: Load::Script(table.script),
         }
     }
 
@@ -853,6 +1656,9 @@ struct Measured {
     load: Vec<Duration>,
     /// Policed new-flow p50 of each round, to see drift on a shared machine.
     round_p50: Vec<Duration>,
+    /// Policed minus open new-flow p50 of each round, in microseconds: how much the
+    /// paired figure moves between rounds of one configuration (its noise).
+    round_paired: Vec<f64>,
 }
 
 impl Measured {
@@ -861,6 +1667,7 @@ impl Measured {
         self.open.add(other.open);
         self.lost += other.lost;
         self.round_p50.extend(other.round_p50);
+        self.round_paired.extend(other.round_paired);
     }
 }
 
@@ -913,8 +1720,10 @@ fn measure(size: &Size) -> Measured {
             }
         }
     }
-    m.round_p50
-        .push(percentile(&sorted(&m.policed.udp_new), 50.0));
+    let (policed, open) = (p(&m.policed.udp_new, 50.0), p(&m.open.udp_new, 50.0));
+    m.round_p50.push(policed);
+    m.round_paired
+        .push((policed.as_secs_f64() - open.as_secs_f64()) * 1e6);
     let start = Instant::now();
     while start.elapsed() < size.crr {
         for (ip, t) in [(SERVER_IP, &mut m.policed), (OPEN_IP, &mut m.open)] {
@@ -969,8 +1778,18 @@ fn p(v: &[Duration], q: f64) -> Duration {
 /// open server measured alternately in the same configuration.
 fn row(c: &Config, m: &Measured, base: &Toward) -> Vec<String> {
     let new = &m.policed.udp_new;
+    let count = |v: usize| {
+        if c.layout.is_some() {
+            v.to_string()
+        } else {
+            "-".into()
+        }
+    };
     vec![
         c.name.clone(),
+        count(c.policies),
+        count(c.chains.len()),
+        count(c.on_server),
         c.rules.to_string(),
         millis(median(&m.load)),
         new.len().to_string(),
@@ -989,7 +1808,7 @@ fn row(c: &Config, m: &Measured, base: &Toward) -> Vec<String> {
     ]
 }
 
-fn print_results(configs: &[Config], results: &[Measured]) {
+fn print_results(configs: &[Config], results: &[Measured], size: &Size) {
     let base = &results[0].policed;
     let rows: Vec<Vec<String>> = configs
         .iter()
@@ -1000,6 +1819,9 @@ fn print_results(configs: &[Config], results: &[Measured]) {
         "B10 first packet of a new flow, client pod -> node forward path -> server pod (UDP RTT in us)",
         &[
             "configuration",
+            "N",
+            "pol chains",
+            "on server",
             "rules",
             "load ms",
             "n",
@@ -1020,9 +1842,76 @@ fn print_results(configs: &[Config], results: &[Measured]) {
     );
     let rounds: Vec<String> = results[0].round_p50.iter().map(|d| micros(*d)).collect();
     println!(
-        "  paired: minus the open (unpoliced) server on the same node, measured alternately with\n  the same table loaded. Only the request is a new flow (the reply is established), so an\n  added RTT is the added one-way cost of the first packet. CRR: one client, connect +\n  1-byte request/response + RST close. Baseline new-flow p50 per round: {} us.",
+        "  all-select N: worst case, all N policies select the server (+1 allowing the client).
+  spread N: W2 shape, {} namespaces x {} pods; N policies spread over the namespaces
+  (70 % k8s, 30 % Calico in 3 tiers); 3 of them select the server whatever N is.
+  N: policies in the datastore; pol chains: policy chains in the node's table (only
+  policies selecting a pod of this node are rendered); on server: policy chains a new
+  flow to the server walks.
+  paired: minus the open (unpoliced) server on the same node, measured alternately with
+  the same table loaded. Only the request is a new flow (the reply is established), so an
+  added RTT is the added one-way cost of the first packet. CRR: one client, connect +
+  1-byte request/response + RST close. Baseline new-flow p50 per round: {} us.",
+        size.cluster.namespaces,
+        size.cluster.pods,
         rounds.join(" / ")
     );
+    print_flatness(configs, results);
+}
+
+/// For each layout and shape measured at several N: the paired +p50 at each N, its range,
+/// and the noise (the largest round-to-round range of the paired p50 within one N).
+fn print_flatness(configs: &[Config], results: &[Measured]) {
+    let mut lines = Vec::new();
+    for shape in [Shape::Spread, Shape::AllSelect] {
+        for layout in [Layout::Tortie, Layout::Felix] {
+            let at: Vec<(&Config, &Measured)> = configs
+                .iter()
+                .zip(results)
+                .filter(|(c, _)| c.shape == shape && c.layout == Some(layout))
+                .collect();
+            if at.len() < 2 {
+                continue;
+            }
+            let paired: Vec<f64> = at
+                .iter()
+                .map(|(_, m)| {
+                    (p(&m.policed.udp_new, 50.0).as_secs_f64()
+                        - p(&m.open.udp_new, 50.0).as_secs_f64())
+                        * 1e6
+                })
+                .collect();
+            let range = |v: &[f64]| {
+                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                hi - lo
+            };
+            let noise = at
+                .iter()
+                .map(|(_, m)| range(&m.round_paired))
+                .fold(0.0, f64::max);
+            let spread = range(&paired);
+            let ns: Vec<String> = at.iter().map(|(c, _)| c.policies.to_string()).collect();
+            let values: Vec<String> = paired.iter().map(|d| format!("{d:+.1}")).collect();
+            let verdict = if spread <= noise.max(0.5) {
+                "flat (within noise)"
+            } else {
+                "GROWS with N"
+            };
+            lines.push(format!(
+                "  {:<24} N {}: {} us; range {spread:.1}, noise {noise:.1} -> {verdict}",
+                format!("{} {}", layout.label(), shape.label()),
+                ns.join(" / "),
+                values.join(" / ")
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        println!(
+            "\nFlatness as N grows: +p50 paired at each N; noise = the largest round-to-round range of\none configuration's paired p50 (floor 0.5 us)\n{}",
+            lines.join("\n")
+        );
+    }
 }
 
 fn median(v: &[Duration]) -> Duration {
