@@ -2,9 +2,10 @@
 //! says exactly; otherwise the model's addresses decide (see [`ModelTopology`]).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use tortie_calc::resolve::entity::EntityKind;
-use tortie_calc::{EntityId, Model};
+use tortie_calc::{EntityId, EntityState, Model};
 
 /// Where packets enter and leave nodes.
 pub trait Topology {
@@ -85,6 +86,15 @@ fn pick(
             .find(|e| e.entity.interface.as_deref() == Some("*"))
             .map(|e| e.entity.id.clone());
     }
+    // A workload on another node is reached over the network that joins the two nodes: the
+    // packet crosses the named host endpoint on this node's interface on that network
+    // (without overlay encapsulation, as the lab routes pods; Felix then applies that host
+    // endpoint's applyOnForward policy to it).
+    if let Some(ip) = remote
+        && let Some(h) = via_peer_node(model, node, ip, named())
+    {
+        return Some(h);
+    }
     // An address outside the cluster comes and goes through the node's external interface:
     // when the node has exactly one named host endpoint, that one.
     if let Some(ip) = remote
@@ -96,6 +106,42 @@ fn pick(
     heps.iter()
         .find(|e| e.entity.interface.as_deref() == Some("*"))
         .map(|e| e.entity.id.clone())
+}
+
+/// For `ip`, a workload's address on another node: the named host endpoint of `node` whose
+/// address shares a subnet with that node (its Node addresses, else its host endpoints'
+/// expected IPs).
+fn via_peer_node<'a>(
+    model: &Model,
+    node: &str,
+    ip: IpAddr,
+    mut named: impl Iterator<Item = &'a &'a Arc<EntityState>>,
+) -> Option<EntityId> {
+    let peer = model
+        .entities_containing(ip)
+        .into_iter()
+        .find(|e| e.entity.kind == EntityKind::Workload)?
+        .entity
+        .node
+        .clone()?;
+    if peer == node {
+        return None;
+    }
+    let mut peer_addrs: Vec<IpAddr> = model
+        .node(&peer)
+        .map(|n| n.addresses.clone())
+        .unwrap_or_default();
+    for h in model.host_endpoints_on(&peer) {
+        peer_addrs.extend(h.entity.addresses.iter().map(|a| a.addr()));
+    }
+    named
+        .find(|h| {
+            h.entity
+                .addresses
+                .iter()
+                .any(|a| peer_addrs.iter().any(|p| near(a.addr(), *p)))
+        })
+        .map(|h| h.entity.id.clone())
 }
 
 /// An address a node, a workload or a host endpoint of the cluster owns.
