@@ -236,6 +236,9 @@ pub struct Session {
     nodes: Vec<String>,
     addresses: Addresses,
     started: Instant,
+    /// The kube-proxy stand-in's entries installed per node, so an unchanged set is not
+    /// reinstalled at every sync (each install is an `nft -f` in the node).
+    nat: BTreeMap<String, Vec<tortie_lab::ServiceNat>>,
     tmp: TempDir,
 }
 
@@ -462,6 +465,7 @@ impl Session {
             nodes,
             addresses,
             started: Instant::now(),
+            nat: BTreeMap::new(),
             tmp,
         };
         for n in session.nodes.clone() {
@@ -662,8 +666,12 @@ impl Session {
         let model = model_of(&self.client)?;
         for node in &self.nodes {
             let nat = services::nat_for(&model, node);
+            if self.nat.get(node) == Some(&nat) {
+                continue;
+            }
             tortie_lab::install_service_nat(self.lab.node_netns(node), &nat)
                 .map_err(|e| format!("kube-proxy stand-in on {node}: {e}"))?;
+            self.nat.insert(node.clone(), nat);
         }
         Ok(model)
     }
