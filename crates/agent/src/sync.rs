@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tortie_calc::{Key, Model};
-use tortie_dataplane::{Nft, Programmed, Programmer};
+use tortie_dataplane::{Dataplane, Programmed};
 use tortie_datastore::backend::StoreError;
 use tortie_datastore::client::{Change, ChangeStream};
 use tortie_datastore::{Client, ClientError};
@@ -28,13 +28,13 @@ const WORKLOAD_PREFIX: &str = "cali";
 const RETRY: Duration = Duration::from_secs(1);
 
 /// One node's agent.
-pub struct Agent<N: Nft> {
+pub struct Agent<D: Dataplane> {
     client: Client,
     cfg: AgentConfig,
     model: Model,
     /// The newest datastore revision the model reflects.
     revision: u64,
-    programmer: Programmer<N>,
+    programmer: D,
     telemetry: Arc<Telemetry>,
     status: Status,
     /// When the oldest change not yet programmed was seen.
@@ -61,9 +61,14 @@ fn gauge(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-impl<N: Nft> Agent<N> {
-    /// An agent that will program through `nft`.
-    pub fn new(client: Client, cfg: AgentConfig, nft: N, telemetry: Arc<Telemetry>) -> Agent<N> {
+impl<D: Dataplane> Agent<D> {
+    /// An agent that will program through `dataplane` (nftables or iptables).
+    pub fn new(
+        client: Client,
+        cfg: AgentConfig,
+        dataplane: D,
+        telemetry: Arc<Telemetry>,
+    ) -> Agent<D> {
         let status = Status {
             node: cfg.node.clone(),
             ..Status::default()
@@ -73,7 +78,7 @@ impl<N: Nft> Agent<N> {
             cfg,
             model: Model::new(),
             revision: 0,
-            programmer: Programmer::new(nft),
+            programmer: dataplane,
             telemetry,
             status,
             pending_since: None,
@@ -95,7 +100,7 @@ impl<N: Nft> Agent<N> {
 
     /// Hands the agent the pipeline reading its node's Log packets.
     #[must_use]
-    pub fn with_log_pipeline(mut self, logs: LogPipeline) -> Agent<N> {
+    pub fn with_log_pipeline(mut self, logs: LogPipeline) -> Agent<D> {
         self.logs = Some(logs);
         self
     }

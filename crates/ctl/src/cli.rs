@@ -80,6 +80,12 @@ pub enum LabWhat {
         /// loopback, started and removed by the lab; needs Debian's etcd-server).
         #[arg(long, default_value = "embedded")]
         datastore: String,
+        /// The agents' dataplane: nftables or iptables.
+        #[arg(long, default_value = "nftables")]
+        dataplane: String,
+        /// With --dataplane iptables: auto, nft or legacy.
+        #[arg(long = "iptables-backend", default_value = "auto")]
+        iptables_backend: String,
     },
     /// Build the scenario's cluster and keep it up in the foreground (Ctrl-C, SIGTERM or
     /// `tortie lab down` ends it); change policy with `TORTIE_DATASTORE=... tortie apply`.
@@ -89,6 +95,12 @@ pub enum LabWhat {
         /// `embedded` or `etcd`, as for `lab run`.
         #[arg(long, default_value = "embedded")]
         datastore: String,
+        /// The agents' dataplane: nftables or iptables.
+        #[arg(long, default_value = "nftables")]
+        dataplane: String,
+        /// With --dataplane iptables: auto, nft or legacy.
+        #[arg(long = "iptables-backend", default_value = "auto")]
+        iptables_backend: String,
     },
     /// Send real packets between pods (and external clients) of a running lab and print the
     /// reachability matrix, with trace's verdict beside every probe.
@@ -120,9 +132,14 @@ pub struct AgentArgs {
     /// The node this agent enforces for (its Node resource's name).
     #[arg(long)]
     pub node: String,
-    /// The dataplane: nftables.
+    /// The dataplane: nftables (Tortie's own table) or iptables (Felix's chain layout). The
+    /// other one's rules, if any, are removed once the new ones are in force.
     #[arg(long, default_value = "nftables")]
     pub dataplane: String,
+    /// With --dataplane iptables: which iptables, auto (the one already holding rules),
+    /// nft or legacy (as FelixConfiguration iptablesBackend).
+    #[arg(long = "iptables-backend", default_value = "auto")]
+    pub iptables_backend: String,
     /// Serve /metrics, /healthz and /readyz here (e.g. 127.0.0.1:9091).
     #[arg(long = "metrics-addr")]
     pub metrics_addr: Option<std::net::SocketAddr>,

@@ -5,15 +5,27 @@
 //!
 //! A transaction the kernel refuses changes nothing (nft transactions are atomic), so the
 //! previous rules stay in force and the error is returned to be reported.
+//!
+//! The iptables backend ([`IptablesProgrammer`], through [`XtablesCli`]) programs the same
+//! rendered ruleset in Felix's iptables layout. Both implement [`Dataplane`], which is all the
+//! agent sees; [`Retiring`] removes the other backend's rules once the new ones are in force.
 
 #![forbid(unsafe_code)]
 
+mod backend;
+mod iptables;
 mod nft_cli;
+mod retiring;
 mod verify;
+mod xtables_cli;
 
 use std::time::{Duration, Instant};
 
+pub use backend::{Backend, open};
+pub use iptables::{IptablesProgrammer, retire_iptables};
 pub use nft_cli::NftCli;
+pub use retiring::{Retiring, retire_nft};
+pub use xtables_cli::{Variant, Xtables, XtablesCli};
 use tortie_rules::{Ruleset, Stats, full_script, update_script};
 pub use verify::{Drift, verify};
 
@@ -137,5 +149,51 @@ impl<N: Nft> Programmer<N> {
     /// Forgets what was programmed, so the next call rewrites the whole table.
     pub fn forget(&mut self) {
         self.programmed = None;
+    }
+}
+
+/// What the agent needs of a backend: program a ruleset, check and repair drift, forget.
+pub trait Dataplane {
+    /// Makes the kernel enforce `desired`.
+    ///
+    /// # Errors
+    /// The kernel refused; the previous rules are still in force.
+    fn program(&mut self, desired: Ruleset) -> Result<Programmed, DataplaneError>;
+
+    /// Compares the kernel with what was programmed and repairs any difference.
+    ///
+    /// # Errors
+    /// Reading or repairing failed.
+    fn check_and_repair(&mut self) -> Result<Vec<Drift>, DataplaneError>;
+
+    /// Forgets what was programmed, so the next call rewrites everything.
+    fn forget(&mut self);
+}
+
+impl<N: Nft> Dataplane for Programmer<N> {
+    fn program(&mut self, desired: Ruleset) -> Result<Programmed, DataplaneError> {
+        Programmer::program(self, desired)
+    }
+
+    fn check_and_repair(&mut self) -> Result<Vec<Drift>, DataplaneError> {
+        Programmer::check_and_repair(self)
+    }
+
+    fn forget(&mut self) {
+        Programmer::forget(self);
+    }
+}
+
+impl<X: Xtables> Dataplane for IptablesProgrammer<X> {
+    fn program(&mut self, desired: Ruleset) -> Result<Programmed, DataplaneError> {
+        IptablesProgrammer::program(self, &desired)
+    }
+
+    fn check_and_repair(&mut self) -> Result<Vec<Drift>, DataplaneError> {
+        IptablesProgrammer::check_and_repair(self)
+    }
+
+    fn forget(&mut self) {
+        IptablesProgrammer::forget(self);
     }
 }

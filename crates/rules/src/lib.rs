@@ -17,6 +17,7 @@ pub mod ir;
 pub mod names;
 pub mod nft;
 pub mod render;
+pub mod xt;
 
 pub use diff::{Stats, full_script, update_script};
 pub use ir::Ruleset;

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use tortie_agent::{Agent, AgentConfig, Telemetry, host_addresses_in, register_node};
-use tortie_dataplane::NftCli;
+use tortie_dataplane::{Backend, Variant};
 use tortie_logs::{LogPipeline, PipelineConfig, SinkSpec};
 
 use super::common::{Failure, open};
@@ -36,39 +36,23 @@ fn init_logging(format: &str) -> Result<(), Failure> {
 
 /// Runs the agent.
 pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
-    match args.dataplane.as_str() {
-        "nftables" => {}
-        "iptables" => {
-            return Err(Failure::usage(
-                "--dataplane iptables is not available yet; use nftables",
-            ));
-        }
-        other => {
-            return Err(Failure::usage(format!(
-                "unknown --dataplane {other}: use nftables"
-            )));
-        }
-    }
+    let backend = backend_of(&args.dataplane, &args.iptables_backend)?;
     if args.drift_interval.is_nan() || args.drift_interval <= 0.0 {
         return Err(Failure::usage(
             "--drift-interval must be a positive number of seconds",
         ));
     }
-    let nft = match &args.netns {
-        None => NftCli::default(),
-        Some(ns) => {
-            // Without this check a typo would register a Node without addresses and fail
-            // only at the first transaction.
-            let path = Path::new(tortie_lab::NETNS_DIR).join(ns);
-            if ns.contains('/') || !path.exists() {
-                return Err(Failure::usage(format!(
-                    "--netns {ns}: no such network namespace (expected {})",
-                    path.display()
-                )));
-            }
-            NftCli::in_netns(ns)
+    if let Some(ns) = &args.netns {
+        // Without this check a typo would register a Node without addresses and fail
+        // only at the first transaction.
+        let path = Path::new(tortie_lab::NETNS_DIR).join(ns);
+        if ns.contains('/') || !path.exists() {
+            return Err(Failure::usage(format!(
+                "--netns {ns}: no such network namespace (expected {})",
+                path.display()
+            )));
         }
-    };
+    }
     init_logging(&args.log_format)?;
     let client = open(&args.target)?;
     if !args.no_register {
@@ -87,7 +71,11 @@ pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
     cfg.drift_interval = Duration::from_secs_f64(args.drift_interval);
     cfg.status_file.clone_from(&args.status_file);
     cfg.netns.clone_from(&args.netns);
-    let mut agent = Agent::new(client, cfg, nft, telemetry);
+    let (dataplane, variant) = tortie_dataplane::open(backend, args.netns.as_deref());
+    if let Some(v) = variant {
+        let _ = writeln!(err, "dataplane: iptables ({} variant)", v.name());
+    }
+    let mut agent = Agent::new(client, cfg, dataplane, telemetry);
     // Started before the first transaction, so no logged packet is missed. Enforcement does
     // not depend on it: if it cannot start, the agent says so and enforces anyway.
     match log_pipeline(args) {
@@ -98,6 +86,24 @@ pub fn run(args: &AgentArgs, err: &mut dyn Write) -> Result<(), Failure> {
     }
     agent.run(&AtomicBool::new(false));
     Ok(())
+}
+
+/// The backend `--dataplane` and `--iptables-backend` name.
+pub(crate) fn backend_of(dataplane: &str, iptables_backend: &str) -> Result<Backend, Failure> {
+    match dataplane {
+        "nftables" => Ok(Backend::Nftables),
+        "iptables" => match iptables_backend.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Backend::Iptables(None)),
+            other => Variant::parse(other).map(|v| Backend::Iptables(Some(v))).ok_or_else(|| {
+                Failure::usage(format!(
+                    "unknown --iptables-backend {other}: use auto, nft or legacy"
+                ))
+            }),
+        },
+        other => Err(Failure::usage(format!(
+            "unknown --dataplane {other}: use nftables or iptables"
+        ))),
+    }
 }
 
 /// The Log action's pipeline: the node's NFLOG group to the `--log-to` destinations and to

@@ -12,6 +12,8 @@ use crate::lab::check::Row;
 use crate::lab::control::{self, Request, Response, Selection, Served};
 use crate::lab::datastore::LabStore;
 use crate::lab::session::{AgentRunner, Session};
+use super::agent::backend_of;
+use tortie_dataplane::Backend;
 use crate::lab::{manifests, read_scenario, run_scenario, topology};
 
 /// Runs the lab verb.
@@ -21,11 +23,26 @@ pub fn run(args: &LabArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         LabWhat::Run {
             scenarios,
             datastore,
-        } => run_all(scenarios, datastore, out, err),
+            dataplane,
+            iptables_backend,
+        } => run_all(
+            scenarios,
+            datastore,
+            backend_of(dataplane, iptables_backend)?,
+            out,
+            err,
+        ),
         LabWhat::Up {
             scenario,
             datastore,
-        } => up(scenario, datastore, out),
+            dataplane,
+            iptables_backend,
+        } => up(
+            scenario,
+            datastore,
+            backend_of(dataplane, iptables_backend)?,
+            out,
+        ),
         LabWhat::Probe {
             lab,
             from,
@@ -73,6 +90,7 @@ fn down(out: &mut dyn Write) -> Result<(), Failure> {
 fn run_all(
     scenarios: &[std::path::PathBuf],
     datastore: &str,
+    backend: Backend,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
@@ -80,7 +98,7 @@ fn run_all(
     let mut failed = 0;
     for path in scenarios {
         let _ = writeln!(out, "==> {}", path.display());
-        let report = run_scenario(path, &tortie, datastore).map_err(Failure::resource)?;
+        let report = run_scenario(path, &tortie, datastore, backend).map_err(Failure::resource)?;
         let _ = writeln!(
             out,
             "agents programmed every node {:.2} s after starting",
@@ -138,13 +156,14 @@ fn print_rows(rows: &[Row], out: &mut dyn Write) {
     }
 }
 
-fn up(path: &Path, datastore: &str, out: &mut dyn Write) -> Result<(), Failure> {
+fn up(path: &Path, datastore: &str, backend: Backend, out: &mut dyn Write) -> Result<(), Failure> {
     let sc = read_scenario(path).map_err(Failure::usage)?;
     let resources =
         manifests(path.parent().unwrap_or(Path::new(".")), &sc).map_err(Failure::usage)?;
     let runner = AgentRunner::Process(tortie_binary()?);
     let store = LabStore::start(datastore).map_err(Failure::resource)?;
-    let mut session = Session::up_on(&store.store, &topology(&sc), resources, &runner, "u")
+    let mut session =
+        Session::up_with(&store.store, &topology(&sc), resources, &runner, backend, "u")
         .map_err(Failure::resource)?;
     session.sync().map_err(Failure::resource)?;
     let socket = control::socket_path(&sc.name);

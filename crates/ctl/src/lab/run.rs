@@ -98,17 +98,23 @@ pub fn expected_flows(sc: &Scenario) -> Vec<FlowCheck> {
         .collect()
 }
 
-/// Runs one scenario end to end on the datastore `--datastore` names (`embedded`, `etcd`).
-/// `tortie` is the binary that runs the agents.
+/// Runs one scenario end to end on the datastore `--datastore` names (`embedded`, `etcd`),
+/// the agents enforcing with `backend`. `tortie` is the binary that runs the agents.
 ///
 /// # Errors
 /// The scenario or its manifests are invalid, or the store, lab or agents could not start.
-pub fn run_scenario(path: &Path, tortie: &Path, datastore: &str) -> Result<LabReport, String> {
+pub fn run_scenario(
+    path: &Path,
+    tortie: &Path,
+    datastore: &str,
+    backend: tortie_dataplane::Backend,
+) -> Result<LabReport, String> {
     let sc = read_scenario(path)?;
     let resources = manifests(path.parent().unwrap_or(Path::new(".")), &sc)?;
     let runner = AgentRunner::Process(tortie.to_path_buf());
     let store = LabStore::start(datastore)?;
-    let mut session = Session::up_on(&store.store, &topology(&sc), resources, &runner, "r")?;
+    let mut session =
+        Session::up_with(&store.store, &topology(&sc), resources, &runner, backend, "r")?;
     let model = session.sync()?;
     let programmed_after = session.age();
     let rows = check(&session, &model, &expected_flows(&sc), PROBE_TIMEOUT)?;

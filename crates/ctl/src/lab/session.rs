@@ -19,7 +19,7 @@ use ipnet::IpNet;
 use tortie_agent::{Agent, AgentConfig, Telemetry, register_node};
 use tortie_calc::Model;
 use tortie_calc::resolve::entity::{Entity, EntityKind};
-use tortie_dataplane::NftCli;
+use tortie_dataplane::{Backend, Variant};
 use tortie_datastore::{Client, Write};
 use tortie_lab::{
     HostSpec, IfaceSpec, Lab, LabSpec, Listen, NetworkSpec, NodeSpec, PodSpec, Proto,
@@ -239,6 +239,8 @@ pub struct Session {
     /// The kube-proxy stand-in's entries installed per node, so an unchanged set is not
     /// reinstalled at every sync (each install is an `nft -f` in the node).
     nat: BTreeMap<String, Vec<tortie_lab::ServiceNat>>,
+    /// What the agents enforce with.
+    backend: Backend,
     tmp: TempDir,
 }
 
@@ -428,6 +430,21 @@ impl Session {
         runner: &AgentRunner,
         tag: &str,
     ) -> Result<Session, String> {
+        Session::up_with(store, topo, resources, runner, Backend::Nftables, tag)
+    }
+
+    /// As [`Session::up_on`], the agents enforcing with `backend`.
+    ///
+    /// # Errors
+    /// As [`Session::up_on`].
+    pub fn up_with(
+        store: &Store,
+        topo: &Topology,
+        resources: Vec<Resource>,
+        runner: &AgentRunner,
+        backend: Backend,
+        tag: &str,
+    ) -> Result<Session, String> {
         let run = RUNS.fetch_add(1, Ordering::SeqCst);
         let prefix = format!("tl{}{tag}{run}", std::process::id());
         let tmp = TempDir(std::env::temp_dir().join(format!("tortie-lab-{prefix}")));
@@ -466,6 +483,7 @@ impl Session {
             addresses,
             started: Instant::now(),
             nat: BTreeMap::new(),
+            backend,
             tmp,
         };
         for n in session.nodes.clone() {
@@ -524,7 +542,17 @@ impl Session {
                     Command::new(binary)
                 };
                 // Log lines go to the lab's directory only, never to the host's syslog.
-                cmd.args(["agent", "--node", node, "--drift-interval", "5"])
+                cmd.args(["agent", "--node", node, "--drift-interval", "5"]);
+                match self.backend {
+                    Backend::Nftables => cmd.args(["--dataplane", "nftables"]),
+                    Backend::Iptables(v) => cmd.args([
+                        "--dataplane",
+                        "iptables",
+                        "--iptables-backend",
+                        v.map_or("auto", Variant::name),
+                    ]),
+                };
+                cmd
                     .arg("--status-file")
                     .arg(self.status_file(node))
                     .args(["--log-to", "stdout", "--state-dir"])
@@ -567,12 +595,8 @@ impl Session {
                     Store::Embedded => self.client.clone(),
                     Store::Etcd(_) => self.store.open(&self.store_dir)?,
                 };
-                let mut agent = Agent::new(
-                    client,
-                    cfg,
-                    NftCli::in_netns(&netns),
-                    Arc::new(Telemetry::new()),
-                );
+                let (dataplane, _) = tortie_dataplane::open(self.backend, Some(&netns));
+                let mut agent = Agent::new(client, cfg, dataplane, Arc::new(Telemetry::new()));
                 let stop = Arc::new(AtomicBool::new(false));
                 let flag = Arc::clone(&stop);
                 let handle = std::thread::Builder::new()

@@ -96,20 +96,30 @@ fn dispatch(
             ));
         }
     } else if let Some(target) = star {
-        let mut m = vec![if input {
-            Match::Iif {
-                name: "lo".into(),
-                negated: true,
-            }
-        } else {
-            Match::Oif {
-                name: "lo".into(),
-                negated: true,
-            }
-        }];
-        m.extend(prefixes.iter().map(|p| prefix_match(input, p, true)));
+        // Loopback and workload interfaces are not the all-interfaces endpoint's: they
+        // return first (one interface per rule, which iptables can say too).
+        let mut skipped = vec!["lo".to_string()];
+        skipped.extend(prefixes.iter().map(|p| format!("{p}*")));
+        for name in skipped {
+            let m = if input {
+                Match::Iif {
+                    name,
+                    negated: false,
+                }
+            } else {
+                Match::Oif {
+                    name,
+                    negated: false,
+                }
+            };
+            rules.push(rule(
+                vec![m],
+                vec![Stmt::Return],
+                "not the all-interfaces host endpoint's",
+            ));
+        }
         rules.push(rule(
-            m,
+            vec![],
             vec![Stmt::Goto(target.clone())],
             "all-interfaces host endpoint",
         ));

@@ -64,6 +64,31 @@ impl Netns {
         }
     }
 
+    /// Runs any program with `input` on stdin inside the namespace; Err(stderr) on failure.
+    pub fn run(&self, program: &[&str], input: &str) -> Result<String, String> {
+        use std::io::Write as _;
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.0])
+            .args(program)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("program runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     /// Applies a script (`nft -f -`).
     pub fn apply(&self, script: &str) -> Result<(), String> {
         self.nft(&["-f", "-"], script).map(|_| ())
