@@ -404,7 +404,12 @@ impl Running {
             inner: NftCli::in_netns(&netns.0),
             tally: Arc::clone(&tally),
         };
-        let mut agent = Agent::new(client.clone(), cfg, nft, Arc::clone(&telemetry));
+        let mut agent = Agent::new(
+            client.clone(),
+            cfg,
+            tortie_dataplane::Programmer::new(nft),
+            Arc::clone(&telemetry),
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let handle = std::thread::Builder::new()

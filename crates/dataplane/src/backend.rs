@@ -16,7 +16,10 @@ pub enum Backend {
 }
 
 impl<D: Dataplane + ?Sized> Dataplane for Box<D> {
-    fn program(&mut self, desired: tortie_rules::Ruleset) -> Result<crate::Programmed, DataplaneError> {
+    fn program(
+        &mut self,
+        desired: tortie_rules::Ruleset,
+    ) -> Result<crate::Programmed, DataplaneError> {
         (**self).program(desired)
     }
 
@@ -44,11 +47,17 @@ pub fn open(backend: Backend, netns: Option<&str>) -> (Box<dyn Dataplane + Send>
             let retire = Box::new(move || {
                 let mut any = false;
                 for v in [Variant::Nft, Variant::Legacy] {
-                    any |= retire_iptables(&mut XtablesCli::new(v, ns2.as_deref()), v == Variant::Legacy)?;
+                    any |= retire_iptables(
+                        &mut XtablesCli::new(v, ns2.as_deref()),
+                        v == Variant::Legacy,
+                    )?;
                 }
                 Ok(any)
             });
-            (Box::new(Retiring::new(Programmer::new(nft()), retire)), None)
+            (
+                Box::new(Retiring::new(Programmer::new(nft()), retire)),
+                None,
+            )
         }
         Backend::Iptables(variant) => {
             let variant = variant.unwrap_or_else(|| XtablesCli::detect(netns));
@@ -56,7 +65,8 @@ pub fn open(backend: Backend, netns: Option<&str>) -> (Box<dyn Dataplane + Send>
             let ns2 = ns.clone();
             let retire = Box::new(move || {
                 let a = retire_nft(&mut old_nft)?;
-                let b = retire_iptables(&mut XtablesCli::new(variant.other(), ns2.as_deref()), false)?;
+                let b =
+                    retire_iptables(&mut XtablesCli::new(variant.other(), ns2.as_deref()), false)?;
                 Ok(a || b)
             });
             let programmer = IptablesProgrammer::new(XtablesCli::new(variant, netns));

@@ -8,12 +8,12 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use tortie_rules::Ruleset;
 use tortie_rules::Stats;
 use tortie_rules::ir::Family;
 use tortie_rules::xt::restore::{self, IpsetScript};
 use tortie_rules::xt::save::{self, Saved};
 use tortie_rules::xt::{XtRuleset, is_own_set};
-use tortie_rules::Ruleset;
 
 use crate::xtables_cli::Xtables;
 use crate::{DataplaneError, Drift, Programmed};
@@ -55,7 +55,11 @@ impl<X: Xtables> IptablesProgrammer<X> {
 
     /// Sets, then tables, then set destroys; a failure after the first step leaves the
     /// programmer knowing nothing, so the next call starts from the kernel's state again.
-    fn write(&mut self, sets: &IpsetScript, tables: &[(Family, String)]) -> Result<(), DataplaneError> {
+    fn write(
+        &mut self,
+        sets: &IpsetScript,
+        tables: &[(Family, String)],
+    ) -> Result<(), DataplaneError> {
         self.programmed = None;
         self.xt.ipset_restore(&sets.before)?;
         for (family, text) in tables {
@@ -102,7 +106,12 @@ impl<X: Xtables> IptablesProgrammer<X> {
         let sets = restore::ipsets_update(&old.ipsets, &new.ipsets, &mut stats);
         let tables: Vec<(Family, String)> = Family::BOTH
             .iter()
-            .map(|f| (*f, restore::update(old.family(*f), new.family(*f), &mut stats).unwrap_or_default()))
+            .map(|f| {
+                (
+                    *f,
+                    restore::update(old.family(*f), new.family(*f), &mut stats).unwrap_or_default(),
+                )
+            })
             .collect();
         if stats.is_empty() {
             self.programmed = Some(old);

@@ -25,9 +25,9 @@ pub use backend::{Backend, open};
 pub use iptables::{IptablesProgrammer, retire_iptables};
 pub use nft_cli::NftCli;
 pub use retiring::{Retiring, retire_nft};
-pub use xtables_cli::{Variant, Xtables, XtablesCli};
 use tortie_rules::{Ruleset, Stats, full_script, update_script};
 pub use verify::{Drift, verify};
+pub use xtables_cli::{Variant, Xtables, XtablesCli};
 
 /// What went wrong talking to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -85,7 +85,12 @@ pub struct XtablesCli {
     pub netns: Option<String>,
 }
 
-fn run(netns: Option<&str>, program: &str, args: &[&str], input: &str) -> Result<String, DataplaneError> {
+fn run(
+    netns: Option<&str>,
+    program: &str,
+    args: &[&str],
+    input: &str,
+) -> Result<String, DataplaneError> {
     let mut cmd = match netns {
         Some(ns) => {
             let mut c = Command::new("ip");
@@ -143,7 +148,9 @@ impl XtablesCli {
         let rules = |v: Variant| {
             Family::BOTH
                 .iter()
-                .filter_map(|f| run(netns, &format!("{}-{}-save", prefix(*f), v.name()), &[], "").ok())
+                .filter_map(|f| {
+                    run(netns, &format!("{}-{}-save", prefix(*f), v.name()), &[], "").ok()
+                })
                 .map(|text| text.lines().filter(|l| l.starts_with("-A ")).count())
                 .sum::<usize>()
         };
@@ -162,12 +169,22 @@ impl XtablesCli {
 impl Xtables for XtablesCli {
     fn restore(&mut self, family: Family, text: &str) -> Result<(), DataplaneError> {
         // `-w`: the legacy variant shares a lock with every other iptables user.
-        run(self.netns.as_deref(), &self.command(family, "restore"), &["--noflush", "-w", "10"], text)
-            .map(|_| ())
+        run(
+            self.netns.as_deref(),
+            &self.command(family, "restore"),
+            &["--noflush", "-w", "10"],
+            text,
+        )
+        .map(|_| ())
     }
 
     fn save(&mut self, family: Family) -> Result<String, DataplaneError> {
-        run(self.netns.as_deref(), &self.command(family, "save"), &[], "")
+        run(
+            self.netns.as_deref(),
+            &self.command(family, "save"),
+            &[],
+            "",
+        )
     }
 
     fn ipset_restore(&mut self, text: &str) -> Result<(), DataplaneError> {

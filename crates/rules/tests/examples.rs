@@ -139,8 +139,9 @@ fn every_lab_example_applies_with_iptables() {
                 for (fam, tables) in [("iptables", &xt.v4), ("ip6tables", &xt.v6)] {
                     let restore = format!("{fam}-{variant}-restore");
                     let text = xt_full(tables, &Saved::default());
-                    ns.run(&[&restore, "--noflush"], &text)
-                        .unwrap_or_else(|e| panic!("{name}/{node}: {restore} refused: {e}\n{text}"));
+                    ns.run(&[&restore, "--noflush"], &text).unwrap_or_else(|e| {
+                        panic!("{name}/{node}: {restore} refused: {e}\n{text}")
+                    });
                     let saved = ns
                         .run(&[&format!("{fam}-{variant}-save")], "")
                         .expect("save");

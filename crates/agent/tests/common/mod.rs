@@ -288,7 +288,12 @@ impl Cluster {
         let mut cfg = AgentConfig::new(NODE);
         cfg.drift_interval = drift_interval;
         cfg.status_file = Some(status_file.clone());
-        let mut agent = Agent::new(self.client.clone(), cfg, nft, Arc::clone(&telemetry));
+        let mut agent = Agent::new(
+            self.client.clone(),
+            cfg,
+            tortie_dataplane::Programmer::new(nft),
+            Arc::clone(&telemetry),
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()

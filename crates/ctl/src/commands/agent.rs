@@ -94,11 +94,13 @@ pub(crate) fn backend_of(dataplane: &str, iptables_backend: &str) -> Result<Back
         "nftables" => Ok(Backend::Nftables),
         "iptables" => match iptables_backend.to_ascii_lowercase().as_str() {
             "auto" => Ok(Backend::Iptables(None)),
-            other => Variant::parse(other).map(|v| Backend::Iptables(Some(v))).ok_or_else(|| {
-                Failure::usage(format!(
-                    "unknown --iptables-backend {other}: use auto, nft or legacy"
-                ))
-            }),
+            other => Variant::parse(other)
+                .map(|v| Backend::Iptables(Some(v)))
+                .ok_or_else(|| {
+                    Failure::usage(format!(
+                        "unknown --iptables-backend {other}: use auto, nft or legacy"
+                    ))
+                }),
         },
         other => Err(Failure::usage(format!(
             "unknown --dataplane {other}: use nftables or iptables"

@@ -6,15 +6,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use super::agent::backend_of;
 use super::common::Failure;
 use crate::cli::{LabArgs, LabWhat};
 use crate::lab::check::Row;
 use crate::lab::control::{self, Request, Response, Selection, Served};
 use crate::lab::datastore::LabStore;
 use crate::lab::session::{AgentRunner, Session};
-use super::agent::backend_of;
-use tortie_dataplane::Backend;
 use crate::lab::{manifests, read_scenario, run_scenario, topology};
+use tortie_dataplane::Backend;
 
 /// Runs the lab verb.
 pub fn run(args: &LabArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
@@ -162,9 +162,15 @@ fn up(path: &Path, datastore: &str, backend: Backend, out: &mut dyn Write) -> Re
         manifests(path.parent().unwrap_or(Path::new(".")), &sc).map_err(Failure::usage)?;
     let runner = AgentRunner::Process(tortie_binary()?);
     let store = LabStore::start(datastore).map_err(Failure::resource)?;
-    let mut session =
-        Session::up_with(&store.store, &topology(&sc), resources, &runner, backend, "u")
-        .map_err(Failure::resource)?;
+    let mut session = Session::up_with(
+        &store.store,
+        &topology(&sc),
+        resources,
+        &runner,
+        backend,
+        "u",
+    )
+    .map_err(Failure::resource)?;
     session.sync().map_err(Failure::resource)?;
     let socket = control::socket_path(&sc.name);
     let _ = writeln!(

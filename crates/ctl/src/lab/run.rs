@@ -113,8 +113,14 @@ pub fn run_scenario(
     let resources = manifests(path.parent().unwrap_or(Path::new(".")), &sc)?;
     let runner = AgentRunner::Process(tortie.to_path_buf());
     let store = LabStore::start(datastore)?;
-    let mut session =
-        Session::up_with(&store.store, &topology(&sc), resources, &runner, backend, "r")?;
+    let mut session = Session::up_with(
+        &store.store,
+        &topology(&sc),
+        resources,
+        &runner,
+        backend,
+        "r",
+    )?;
     let model = session.sync()?;
     let programmed_after = session.age();
     let rows = check(&session, &model, &expected_flows(&sc), PROBE_TIMEOUT)?;

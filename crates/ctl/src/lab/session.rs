@@ -552,8 +552,7 @@ impl Session {
                         v.map_or("auto", Variant::name),
                     ]),
                 };
-                cmd
-                    .arg("--status-file")
+                cmd.arg("--status-file")
                     .arg(self.status_file(node))
                     .args(["--log-to", "stdout", "--state-dir"])
                     .arg(self.state_dir(node));

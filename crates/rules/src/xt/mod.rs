@@ -135,10 +135,7 @@ impl IpSet {
             Family::V4 => "inet",
             Family::V6 => "inet6",
         };
-        format!(
-            "{} family {family} maxelem 1048576",
-            self.kind.type_name()
-        )
+        format!("{} family {family} maxelem 1048576", self.kind.type_name())
     }
 }
 

@@ -81,7 +81,11 @@ pub fn is_own_set(name: &str) -> bool {
 #[must_use]
 pub fn inline_set(family: Family, nets: &[IpNet]) -> String {
     let key: Vec<String> = nets.iter().map(ToString::to_string).collect();
-    format!("cali{}0i:{}", family.digit(), short_hash(&key.join(","), 22))
+    format!(
+        "cali{}0i:{}",
+        family.digit(),
+        short_hash(&key.join(","), 22)
+    )
 }
 
 /// A network as ipset members: a host address bare; `/0`, which `hash:net` cannot hold, as
@@ -115,7 +119,11 @@ pub fn member(kind: IpSetKind, family: Family, element: &str) -> Vec<String> {
             let parts: Vec<&str> = element.split(" . ").collect();
             match parts.as_slice() {
                 [addr, proto, port] => {
-                    let proto = if *proto == "icmpv6" { "ipv6-icmp" } else { proto };
+                    let proto = if *proto == "icmpv6" {
+                        "ipv6-icmp"
+                    } else {
+                        proto
+                    };
                     vec![format!("{addr},{proto}:{port}")]
                 }
                 _ => Vec::new(),
@@ -154,16 +162,28 @@ mod tests {
     fn chains_are_felix_names_within_the_limit() {
         assert_eq!(chain_name("filter-INPUT"), "cali-INPUT");
         assert_eq!(chain_name("raw-PREROUTING"), "cali-PREROUTING");
-        assert_eq!(chain_name("filter-cali-tw-cali1234567890a"), "cali-tw-cali1234567890a");
-        assert_eq!(chain_name("filter-cali-from-hep-dispatch"), "cali-from-host-endpoint");
-        assert_eq!(chain_name("mangle-cali-fh-any-interface-at-all"), "cali-fh-any-interface-at-all");
+        assert_eq!(
+            chain_name("filter-cali-tw-cali1234567890a"),
+            "cali-tw-cali1234567890a"
+        );
+        assert_eq!(
+            chain_name("filter-cali-from-hep-dispatch"),
+            "cali-from-host-endpoint"
+        );
+        assert_eq!(
+            chain_name("mangle-cali-fh-any-interface-at-all"),
+            "cali-fh-any-interface-at-all"
+        );
         let p = chain_name("filter-cali-pi-gnp/default.allow-dns");
         assert!(p.starts_with("cali-pi-_"), "{p}");
         assert_eq!(p.len(), MAX_CHAIN);
         // The stage is part of what is hashed: the same policy in two tables, two chains.
         assert_ne!(p, chain_name("mangle-cali-pi-gnp/default.allow-dns"));
         let long = chain_name("filter-cali-pri-kns.a-namespace-with-a-long-name");
-        assert!(long.starts_with("cali-pri-_") && long.len() == MAX_CHAIN, "{long}");
+        assert!(
+            long.starts_with("cali-pri-_") && long.len() == MAX_CHAIN,
+            "{long}"
+        );
     }
 
     #[test]
@@ -172,14 +192,23 @@ mod tests {
         assert_eq!(n, "cali40s:0123456789012345678901");
         assert!(is_own_set(&n) && n.len() <= MAX_SET);
         assert!(!is_own_set("kube-proxy-set"));
-        assert!(is_own_set(&inline_set(Family::V6, &["::/0".parse().unwrap()])));
+        assert!(is_own_set(&inline_set(
+            Family::V6,
+            &["::/0".parse().unwrap()]
+        )));
     }
 
     #[test]
     fn members_in_ipset_syntax() {
         assert_eq!(member(IpSetKind::Net, Family::V4, "10.0.0.1"), ["10.0.0.1"]);
-        assert_eq!(member(IpSetKind::Net, Family::V4, "0.0.0.0/0"), ["0.0.0.0/1", "128.0.0.0/1"]);
-        assert_eq!(member(IpSetKind::Net, Family::V6, "::/0"), ["::/1", "8000::/1"]);
+        assert_eq!(
+            member(IpSetKind::Net, Family::V4, "0.0.0.0/0"),
+            ["0.0.0.0/1", "128.0.0.0/1"]
+        );
+        assert_eq!(
+            member(IpSetKind::Net, Family::V6, "::/0"),
+            ["::/1", "8000::/1"]
+        );
         assert_eq!(
             member(IpSetKind::IpPort, Family::V4, "10.0.0.1 . tcp . 80"),
             ["10.0.0.1,tcp:80"]

@@ -87,8 +87,15 @@ pub fn update(
     let empty = XtTable::default();
     let mut s = String::new();
     for table in Table::ALL {
-        let (was, now) = (old.get(&table).unwrap_or(&empty), new.get(&table).unwrap_or(&empty));
-        let added: Vec<&String> = now.chains.keys().filter(|c| !was.chains.contains_key(*c)).collect();
+        let (was, now) = (
+            old.get(&table).unwrap_or(&empty),
+            new.get(&table).unwrap_or(&empty),
+        );
+        let added: Vec<&String> = now
+            .chains
+            .keys()
+            .filter(|c| !was.chains.contains_key(*c))
+            .collect();
         let changed: Vec<&String> = now
             .chains
             .iter()
@@ -168,7 +175,10 @@ pub fn ipsets_full(new: &BTreeMap<String, IpSet>, existing: &BTreeSet<String>) -
             fill(s, name, set);
         }
     }
-    for name in existing.iter().filter(|n| is_own_set(n) && !new.contains_key(*n)) {
+    for name in existing
+        .iter()
+        .filter(|n| is_own_set(n) && !new.contains_key(*n))
+    {
         let _ = writeln!(out.after, "destroy {name}");
     }
     out

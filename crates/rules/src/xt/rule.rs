@@ -179,11 +179,13 @@ impl<'r> Translator<'r> {
             (_, [one]) => Frag::One(format!("{}{flag} {one}", not(negated))),
             (_, many) => {
                 let name = inline_set(self.family, many);
-                self.inline_sets.entry(name.clone()).or_insert_with(|| IpSet {
-                    kind: IpSetKind::Net,
-                    family: self.family,
-                    members: many.iter().flat_map(net_members).collect(),
-                });
+                self.inline_sets
+                    .entry(name.clone())
+                    .or_insert_with(|| IpSet {
+                        kind: IpSetKind::Net,
+                        family: self.family,
+                        members: many.iter().flat_map(net_members).collect(),
+                    });
                 Frag::One(format!("-m set {}--match-set {name} {dir}", not(negated)))
             }
         }
@@ -253,13 +255,20 @@ impl<'r> Translator<'r> {
                 mask,
                 value,
                 negated,
-            } => Frag::One(format!("-m mark {}--mark {value:#x}/{mask:#x}", not(*negated))),
+            } => Frag::One(format!(
+                "-m mark {}--mark {value:#x}/{mask:#x}",
+                not(*negated)
+            )),
             Match::Ct(CtState::EstablishedRelated) => {
                 Frag::One("-m conntrack --ctstate RELATED,ESTABLISHED".into())
             }
             Match::Ct(CtState::Invalid) => Frag::One("-m conntrack --ctstate INVALID".into()),
-            Match::Iif { name, negated } => Frag::One(format!("{}-i {}", not(*negated), ifname(name))),
-            Match::Oif { name, negated } => Frag::One(format!("{}-o {}", not(*negated), ifname(name))),
+            Match::Iif { name, negated } => {
+                Frag::One(format!("{}-i {}", not(*negated), ifname(name)))
+            }
+            Match::Oif { name, negated } => {
+                Frag::One(format!("{}-o {}", not(*negated), ifname(name)))
+            }
         }
     }
 
@@ -301,8 +310,14 @@ impl<'r> Translator<'r> {
 
     fn target(&self, s: &Stmt) -> Option<(String, Effect)> {
         Some(match s {
-            Stmt::SetMark(b) => (format!("-j MARK --set-xmark {b:#x}/{b:#x}"), Effect::Sets(*b)),
-            Stmt::ClearMark(b) => (format!("-j MARK --set-xmark 0x0/{b:#x}"), Effect::Clears(*b)),
+            Stmt::SetMark(b) => (
+                format!("-j MARK --set-xmark {b:#x}/{b:#x}"),
+                Effect::Sets(*b),
+            ),
+            Stmt::ClearMark(b) => (
+                format!("-j MARK --set-xmark 0x0/{b:#x}"),
+                Effect::Clears(*b),
+            ),
             Stmt::Log { prefix, group } => (
                 format!(
                     "-j NFLOG --nflog-group {group} --nflog-prefix {}",
@@ -328,7 +343,10 @@ impl<'r> Translator<'r> {
         };
         let flag = if input { "-i" } else { "-o" };
         for (iface, chain) in &m.elements {
-            out.push(join(&[matches, &format!("{flag} {iface} -g {}", chain_name(chain))]));
+            out.push(join(&[
+                matches,
+                &format!("{flag} {iface} -g {}", chain_name(chain)),
+            ]));
         }
     }
 
@@ -381,7 +399,9 @@ impl<'r> Translator<'r> {
             .skip(1)
             .any(|(_, e, _)| *e == Effect::Final)
         {
-            return Err(XtError(format!("{rule:?}: a verdict before the last statement")));
+            return Err(XtError(format!(
+                "{rule:?}: a verdict before the last statement"
+            )));
         }
         targets.sort_by_key(|(_, e, _)| match e {
             Effect::Neutral => 0,
@@ -392,16 +412,24 @@ impl<'r> Translator<'r> {
         if combos.len() > 1 && logs {
             // Several rules would log a packet more than once: each marks, one logs.
             if targets.iter().any(|(_, e, _)| *e == Effect::Final) {
-                return Err(XtError(format!("{rule:?}: a split Log rule with a verdict")));
+                return Err(XtError(format!(
+                    "{rule:?}: a split Log rule with a verdict"
+                )));
             }
             for c in &combos {
-                out.push(join(&[c, &format!("-j MARK --set-xmark {MARK_SCRATCH:#x}/{MARK_SCRATCH:#x}")]));
+                out.push(join(&[
+                    c,
+                    &format!("-j MARK --set-xmark {MARK_SCRATCH:#x}/{MARK_SCRATCH:#x}"),
+                ]));
             }
             let guard = format!("-m mark --mark {MARK_SCRATCH:#x}/{MARK_SCRATCH:#x}");
             for (t, _, _) in &targets {
                 out.push(join(&[&guard, t]));
             }
-            out.push(join(&[&guard, &format!("-j MARK --set-xmark 0x0/{MARK_SCRATCH:#x}")]));
+            out.push(join(&[
+                &guard,
+                &format!("-j MARK --set-xmark 0x0/{MARK_SCRATCH:#x}"),
+            ]));
             return Ok(());
         }
         let mut changed: Option<Effect> = None;
@@ -435,7 +463,9 @@ impl<'r> Translator<'r> {
                         _ => 0,
                     }) && combos.len() > 1
                     {
-                        return Err(XtError(format!("{rule:?}: a split rule changing its own mark")));
+                        return Err(XtError(format!(
+                            "{rule:?}: a split rule changing its own mark"
+                        )));
                     }
                     combos.iter().for_each(|c| out.push(join(&[c, &t])));
                     changed = Some(effect);

@@ -112,17 +112,24 @@ pub fn verify(expected: &BTreeMap<Table, XtTable>, saved: &Saved, family: &str) 
             match chains.and_then(|c| c.get(name)) {
                 None => drift.push(format!("{family} {} chain {name} is missing", table.name())),
                 Some(c) => {
-                    let found: Vec<&str> = c.rules.iter().map(|r| hash_of(r).unwrap_or("?")).collect();
+                    let found: Vec<&str> =
+                        c.rules.iter().map(|r| hash_of(r).unwrap_or("?")).collect();
                     let wanted: Vec<&str> = rules.iter().map(|r| r.hash.as_str()).collect();
                     if found != wanted {
-                        drift.push(format!("{family} {} chain {name} has other rules", table.name()));
+                        drift.push(format!(
+                            "{family} {} chain {name} has other rules",
+                            table.name()
+                        ));
                     }
                 }
             }
         }
         for name in saved.own_chains(table) {
             if !want.is_some_and(|t| t.chains.contains_key(name)) {
-                drift.push(format!("{family} {} chain {name} is unexpected", table.name()));
+                drift.push(format!(
+                    "{family} {} chain {name} is unexpected",
+                    table.name()
+                ));
             }
         }
         let jumps = saved.own_jumps(table);
@@ -173,7 +180,10 @@ pub fn ipset_sizes(text: &str) -> BTreeMap<String, usize> {
 
 /// The differences between the kernel's sets and the programmed ones.
 #[must_use]
-pub fn verify_ipsets(expected: &BTreeMap<String, IpSet>, sizes: &BTreeMap<String, usize>) -> Vec<String> {
+pub fn verify_ipsets(
+    expected: &BTreeMap<String, IpSet>,
+    sizes: &BTreeMap<String, usize>,
+) -> Vec<String> {
     let mut drift = Vec::new();
     for (name, set) in expected {
         match sizes.get(name) {
@@ -213,13 +223,22 @@ COMMIT
         let f = &s.tables["filter"];
         assert!(f["INPUT"].builtin && f["FORWARD"].builtin && !f["other"].builtin);
         assert_eq!(f["INPUT"].rules.len(), 2);
-        assert_eq!(s.own_chains(Table::Filter).collect::<Vec<_>>(), ["cali-INPUT"]);
+        assert_eq!(
+            s.own_chains(Table::Filter).collect::<Vec<_>>(),
+            ["cali-INPUT"]
+        );
         assert_eq!(
             s.own_jumps(Table::Filter),
-            [("INPUT".to_string(), "-m comment --comment \"cali:abc\" -j cali-INPUT".to_string())]
+            [(
+                "INPUT".to_string(),
+                "-m comment --comment \"cali:abc\" -j cali-INPUT".to_string()
+            )]
         );
         assert_eq!(hash_of(&f["cali-INPUT"].rules[0]), Some("h1"));
-        assert_eq!(hash_of("-m comment --comment cali:xyz -j DROP"), Some("xyz"));
+        assert_eq!(
+            hash_of("-m comment --comment cali:xyz -j DROP"),
+            Some("xyz")
+        );
         assert_eq!(hash_of("-s 1.2.3.4/32 -j DROP"), None);
     }
 
