@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use tortie_conformance::e2e::{Case, CaseModel, CaseStep, Topology, load};
 use tortie_ctl::lab::check::{FlowCheck, check};
-use tortie_ctl::lab::session::{AgentRunner, Session, Topology as Machines};
+use tortie_ctl::lab::session::{AgentRunner, Session, Store, Topology as Machines};
 use tortie_ctl::lab::{Interface, Machine};
+use tortie_dataplane::{Backend, Variant};
 use tortie_datastore::{ObjectRef, Write};
 use tortie_model::{Kind, Resource, load_str};
 
@@ -187,6 +188,7 @@ struct Tally {
 fn run_case(
     case: &Case,
     topology: Topology,
+    backend: Backend,
     plan: &BTreeMap<String, String>,
     tally: &Mutex<Tally>,
 ) {
@@ -196,10 +198,12 @@ fn run_case(
     let fail = |msg: String| {
         tally.lock().expect("tally").failures.push(msg);
     };
-    let mut session = match Session::up(
+    let mut session = match Session::up_with(
+        &Store::Embedded,
         &machines,
         world.initial(&case.model),
         &AgentRunner::Thread,
+        backend,
         &tag,
     ) {
         Ok(s) => s,
@@ -279,6 +283,16 @@ fn is_root() -> bool {
 
 #[test]
 fn every_kubernetes_e2e_case_holds_with_real_packets_and_agrees_with_trace() {
+    live_suite(Backend::Nftables, "nftables");
+}
+
+/// The same suite with the agents enforcing through iptables (Felix's chain layout).
+#[test]
+fn every_kubernetes_e2e_case_holds_with_iptables_too() {
+    live_suite(Backend::Iptables(Some(Variant::Nft)), "iptables");
+}
+
+fn live_suite(backend: Backend, name: &str) {
     if !is_root() {
         println!("skipped: the live suite needs root (network namespaces, nftables)");
         return;
@@ -295,14 +309,14 @@ fn every_kubernetes_e2e_case_holds_with_real_packets_and_agrees_with_trace() {
         for _ in 0..WORKERS {
             s.spawn(|| {
                 while let Some((case, topology)) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    run_case(case, *topology, &index.pod_ips, &tally);
+                    run_case(case, *topology, backend, &index.pod_ips, &tally);
                 }
             });
         }
     });
     let t = tally.into_inner().expect("tally");
     println!(
-        "k8s e2e live: {} case runs ({} cases x 2 topologies), {} probe steps, {} real probes, {} mismatches, {:.0} s",
+        "k8s e2e live ({name}): {} case runs ({} cases x 2 topologies), {} probe steps, {} real probes, {} mismatches, {:.0} s",
         t.cases,
         cases.len(),
         t.steps,

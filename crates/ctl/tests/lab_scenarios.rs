@@ -18,11 +18,21 @@ fn scenarios() -> Vec<PathBuf> {
 
 #[test]
 fn every_lab_scenario_is_enforced_as_expected_and_as_traced() {
+    every_scenario("nftables");
+}
+
+/// The same scenarios, the agents enforcing with iptables (Felix's chain layout).
+#[test]
+fn every_lab_scenario_is_enforced_with_iptables_too() {
+    every_scenario("iptables");
+}
+
+fn every_scenario(dataplane: &str) {
     let list = scenarios();
     assert!(!list.is_empty(), "no scenarios found");
     for path in list {
         let out = Command::new(env!("CARGO_BIN_EXE_tortie"))
-            .args(["lab", "run"])
+            .args(["lab", "run", "--dataplane", dataplane])
             .arg(&path)
             .output()
             .expect("tortie runs");
@@ -30,7 +40,7 @@ fn every_lab_scenario_is_enforced_as_expected_and_as_traced() {
         println!("{stdout}");
         assert!(
             out.status.success(),
-            "{}:\n{stdout}\n{}",
+            "{} ({dataplane}):\n{stdout}\n{}",
             path.display(),
             String::from_utf8_lossy(&out.stderr)
         );

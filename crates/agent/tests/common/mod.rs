@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tortie_agent::{Agent, AgentConfig, Status, Telemetry, register_node};
 use tortie_calc::Model;
 use tortie_calc::resolve::entity::EntityKind;
-use tortie_dataplane::Nft;
+use tortie_dataplane::{Dataplane, Nft};
 use tortie_datastore::{Client, Embedded, Write};
 use tortie_lab::{
     IfaceSpec, Lab, LabSpec, Listen, NetworkSpec, NodeSpec, Outcome, PodSpec, Probe, Proto,
@@ -283,17 +283,28 @@ impl Cluster {
         drift_interval: Duration,
         telemetry: Arc<Telemetry>,
     ) -> RunningAgent {
+        self.start_agent_with(
+            name,
+            tortie_dataplane::Programmer::new(nft),
+            drift_interval,
+            telemetry,
+        )
+    }
+
+    /// As [`Cluster::start_agent`], programming through any backend.
+    pub fn start_agent_with<D: Dataplane + Send + 'static>(
+        &self,
+        name: &str,
+        dataplane: D,
+        drift_interval: Duration,
+        telemetry: Arc<Telemetry>,
+    ) -> RunningAgent {
         let status_file = self.dir.0.join(format!("{name}.status.json"));
         let _ = std::fs::remove_file(&status_file);
         let mut cfg = AgentConfig::new(NODE);
         cfg.drift_interval = drift_interval;
         cfg.status_file = Some(status_file.clone());
-        let mut agent = Agent::new(
-            self.client.clone(),
-            cfg,
-            tortie_dataplane::Programmer::new(nft),
-            Arc::clone(&telemetry),
-        );
+        let mut agent = Agent::new(self.client.clone(), cfg, dataplane, Arc::clone(&telemetry));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()

@@ -47,6 +47,8 @@ pub struct Translator<'r> {
     family: Family,
     /// Sets made for matches on several networks.
     pub inline_sets: BTreeMap<String, IpSet>,
+    /// Which ends of the current rule already have their one `-s` / `-d`.
+    plain_used: [bool; 2],
 }
 
 fn end_flags(end: End) -> (&'static str, &'static str, &'static str) {
@@ -134,6 +136,7 @@ impl<'r> Translator<'r> {
             rs,
             family,
             inline_sets: BTreeMap::new(),
+            plain_used: [false; 2],
         }
     }
 
@@ -176,7 +179,12 @@ impl<'r> Translator<'r> {
             (true, []) => Frag::Always,
             (false, []) => Frag::Never,
             (false, _) if everything => Frag::Always,
-            (_, [one]) => Frag::One(format!("{}{flag} {one}", not(negated))),
+            // iptables takes one `-s` and one `-d` a rule: a second match on the same end
+            // (an ipBlock's `except`) goes through a set.
+            (_, [one]) if !self.plain_used[end as usize] => {
+                self.plain_used[end as usize] = true;
+                Frag::One(format!("{}{flag} {one}", not(negated)))
+            }
             (_, many) => {
                 let name = inline_set(self.family, many);
                 self.inline_sets
@@ -354,6 +362,7 @@ impl<'r> Translator<'r> {
         if rule_family(rule).is_some_and(|f| f != self.family) {
             return Ok(());
         }
+        self.plain_used = [false; 2];
         let Some(protocols) = Self::protocols(rule)? else {
             return Ok(());
         };
