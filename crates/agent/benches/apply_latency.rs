@@ -1,9 +1,13 @@
 //! B13 (`performance.md`), agent-internal: from a policy write to the datastore to the
-//! moment the agent's nftables transaction for it has committed in the kernel, on one node.
+//! moment the agent's transaction for it has committed in the kernel, on one node, with each
+//! dataplane backend in the same run: nftables (`nft -f`) and iptables (`ipset restore`,
+//! `iptables-restore --noflush` per family; nf_tables variant, and legacy in the full run).
 //!
 //! ```text
 //!   bench ──client.write──► embedded datastore ──watch──► Agent (thread) ──nft -f──► netns
-//!     t0                                                    Counted::apply returns = commit
+//!     t0                                                    │  or ipset + iptables-restore
+//!                                                           └ the last kernel call of the
+//!                                                             program returns = commit
 //! ```
 //!
 //! Steady state shaped like W2: 100 local workload endpoints (pods on the agent's node with
@@ -12,13 +16,17 @@
 //! each sample: create, update (new port) and delete of (a) a NetworkPolicy selecting the 10
 //! local pods of one namespace and (b) a GlobalNetworkPolicy selecting every local pod.
 //!
-//! The commit instant is taken inside our own [`Nft`] wrapper (when `nft -f` returns
-//! success), and attributed to the write once the agent's `programmed_revision` gauge reaches
-//! the write's revision. The wrapper also counts read-backs (`list_json`): §3.5 requires none
-//! on the update path, so the drift check is pushed out of the run and the count asserted 0.
+//! The commit instant is taken inside our own [`Nft`] and [`Xtables`] wrappers (when the last
+//! kernel call of a program returns success; [`Timed`] groups one program's calls), and
+//! attributed to the write once the agent's `programmed_revision` gauge reaches the write's
+//! revision. The wrappers also count read-backs (`list_json`, `iptables-save`, `ipset save`):
+//! §3.5 requires none on the update path, so the drift check is pushed out of the run and
+//! the count asserted 0. Before each agent run the namespace is emptied of every backend's
+//! state, and after it only that backend's rules may be there.
 //!
-//! `cargo bench --bench apply_latency` runs the full size, with the default batch window and
-//! again with none (to show the floor); without `--bench` (CI) a small smoke run.
+//! `cargo bench --bench apply_latency` runs the full size with each backend, with the default
+//! batch window and again with none (to show the floor); without `--bench` (CI) a small smoke
+//! run with nftables and iptables-nft.
 
 mod common;
 
@@ -32,9 +40,15 @@ use std::time::{Duration, Instant};
 use common::{TempDir, millis, percentile, print_table};
 use tortie_agent::{Agent, AgentConfig, Telemetry, register_node};
 use tortie_calc::{Key, Model};
-use tortie_dataplane::{DataplaneError, Nft, NftCli};
+use tortie_dataplane::{
+    Backend, Dataplane, DataplaneError, Drift, IptablesProgrammer, Nft, NftCli, Programmed,
+    Programmer, Variant, Xtables, XtablesCli,
+};
 use tortie_datastore::{Client, ObjectRef, Write};
 use tortie_model::Resource;
+use tortie_rules::ir::Family;
+use tortie_rules::xt::{XtRuleset, restore};
+use tortie_rules::{Ruleset, Stats};
 
 /// The agent's node; local pods carry it as `nodeName`.
 const NODE: &str = "bench-node";
@@ -52,9 +66,15 @@ struct Size {
     remote_pods: usize,
     policies: usize,
     samples: usize,
-    /// Batch windows to run the agent with, one agent run each.
+    /// Batch windows to run the agent with, one agent run each per backend.
     windows: &'static [u64],
+    /// Backends to run the agent with (those whose commands are missing are skipped).
+    backends: &'static [Backend],
 }
+
+const NFT: Backend = Backend::Nftables;
+const IPT_NFT: Backend = Backend::Iptables(Some(Variant::Nft));
+const IPT_LEGACY: Backend = Backend::Iptables(Some(Variant::Legacy));
 
 const FULL: Size = Size {
     namespaces: 100,
@@ -63,6 +83,7 @@ const FULL: Size = Size {
     policies: 1_000,
     samples: 50,
     windows: &[20, 0],
+    backends: &[NFT, IPT_NFT, IPT_LEGACY],
 };
 
 const SMOKE: Size = Size {
@@ -72,6 +93,7 @@ const SMOKE: Size = Size {
     policies: 20,
     samples: 3,
     windows: &[20],
+    backends: &[NFT, IPT_NFT],
 };
 
 fn main() {
@@ -86,15 +108,41 @@ fn main() {
     let tmp = TempDir::new("apply");
     let client = common::open_store(&tmp);
 
+    let backends: Vec<Backend> = size
+        .backends
+        .iter()
+        .copied()
+        .filter(|b| match b {
+            Backend::Iptables(Some(v)) => common::iptables_variants().contains(v),
+            _ => true,
+        })
+        .collect();
+    for b in size.backends.iter().filter(|b| !backends.contains(b)) {
+        println!(
+            "apply_latency: {} skipped (its commands or ipset not found)",
+            common::backend_label(*b)
+        );
+    }
+
     write_world(&client, &size, full);
     let mut tables = Vec::new();
+    // Backends alternate within each window, so drift hits them alike.
     for &window in size.windows {
-        tables.push(run_agent(&client, &netns, &tmp, &size, window));
+        for &backend in &backends {
+            common::clear_dataplane(&netns.0);
+            tables.push(run_agent(&client, &netns, &tmp, &size, backend, window));
+            common::Holds::assert_only(
+                &netns.0,
+                Some(backend),
+                &format!("after the {} agent", common::backend_label(backend)),
+            );
+        }
     }
     let steps = in_process(&client, size.samples.min(20));
     for t in &tables {
         t.print(&size);
     }
+    print_side_by_side(&size, &tables);
     print_steps(&size, &steps);
     println!(
         "\n  p99 is nearest-rank: with fewer than 100 samples it is the largest one.\nB13 target (agent-internal): p50 <= 5 ms, p99 <= 25 ms. Total run {:.1} s.",
@@ -289,7 +337,7 @@ impl Case {
 }
 
 // ---------------------------------------------------------------------------------------
-// Kernel side: our namespace, and an `Nft` that timestamps commits and counts read-backs.
+// Kernel side: our namespace, and wrappers that timestamp commits and count read-backs.
 
 /// A network namespace named after this process, deleted on drop (also on panic).
 struct Netns(String);
@@ -305,14 +353,18 @@ impl Netns {
         Netns(name)
     }
 
-    /// `nft list table inet tortie` inside the namespace, bypassing the agent's counter.
-    fn listing(&self) -> String {
+    /// The backend's IPv4 rules inside the namespace, bypassing the agent's counters:
+    /// `nft list table inet tortie` or `iptables-<variant>-save`.
+    fn listing(&self, backend: Backend) -> String {
+        let (program, args) = match backend {
+            Backend::Iptables(Some(v)) => (format!("iptables-{}-save", v.name()), Vec::new()),
+            _ => ("nft".to_string(), vec!["list", "table", "inet", "tortie"]),
+        };
         let out = Command::new("ip")
-            .args([
-                "netns", "exec", &self.0, "nft", "list", "table", "inet", "tortie",
-            ])
+            .args(["netns", "exec", &self.0, &program])
+            .args(args)
             .output()
-            .expect("nft runs");
+            .unwrap_or_else(|e| panic!("{program} runs: {e}"));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
@@ -323,27 +375,102 @@ impl Drop for Netns {
     }
 }
 
-/// One committed transaction.
-#[derive(Clone, Copy, Debug)]
-struct Commit {
-    /// When `nft -f` returned success.
-    at: Instant,
-    /// How long `nft -f` took.
-    took: Duration,
+/// Whether a backend's listing matches destination port `port`: nftables' `dport <port>`,
+/// iptables' `--dport(s) <list>` holding it.
+fn mentions_port(backend: Backend, text: &str, port: u16) -> bool {
+    let p = port.to_string();
+    match backend {
+        Backend::Nftables => text.match_indices(&format!("dport {p}")).any(|(i, m)| {
+            !text[i + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        }),
+        Backend::Iptables(_) => {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            words.windows(2).any(|w| {
+                matches!(w[0], "--dport" | "--dports")
+                    && w[1].split(',').any(|item| match item.split_once(':') {
+                        Some((a, b)) => {
+                            a.parse::<u16>().is_ok_and(|a| a <= port)
+                                && b.parse::<u16>().is_ok_and(|b| port <= b)
+                        }
+                        None => item == p,
+                    })
+            })
+        }
+    }
 }
 
-/// What the wrapper saw, shared with the bench thread.
+/// One committed program.
+#[derive(Clone, Copy, Debug)]
+struct Commit {
+    /// When its last kernel call returned success.
+    at: Instant,
+    /// How long its kernel calls took together.
+    took: Duration,
+    /// How many kernel calls it made (`nft -f`: one; iptables: ipset restore, one
+    /// iptables-restore per family with changes, ipset destroys).
+    calls: u32,
+}
+
+/// The kernel calls of the program under way.
+#[derive(Clone, Copy, Debug, Default)]
+struct Calls {
+    count: u32,
+    took: Duration,
+    end: Option<Instant>,
+}
+
+/// What the wrappers saw, shared with the bench thread.
 #[derive(Default)]
 struct Tally {
+    /// Programs that changed the kernel.
     commits: AtomicU64,
+    /// Kernel calls refused.
     refused: AtomicU64,
+    /// ipset destroys refused (a set still in use); the programmer leaves the set for later.
+    deferred: AtomicU64,
+    /// Read-backs: `nft list`, `iptables-save`, `ipset save`.
     lists: AtomicU64,
+    current: Mutex<Calls>,
     last: Mutex<Option<Commit>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Tally {
     fn last(&self) -> Option<Commit> {
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner)
+        *locked(&self.last)
+    }
+
+    /// Runs one kernel call that changes something, timing it into the current program; a
+    /// refusal is counted, as deferred when `tolerated` (the programmer goes on without it).
+    fn change(
+        &self,
+        tolerated: bool,
+        call: impl FnOnce() -> Result<(), DataplaneError>,
+    ) -> Result<(), DataplaneError> {
+        let start = Instant::now();
+        let result = call();
+        let end = Instant::now();
+        if result.is_ok() {
+            let mut c = locked(&self.current);
+            c.count += 1;
+            c.took += end - start;
+            c.end = Some(end);
+        } else if tolerated {
+            self.deferred.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    }
+
+    fn read_back(&self) {
+        self.lists.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -355,28 +482,78 @@ struct Counted {
 
 impl Nft for Counted {
     fn apply(&mut self, script: &str) -> Result<(), DataplaneError> {
-        let start = Instant::now();
-        let result = self.inner.apply(script);
-        let at = Instant::now();
-        if result.is_ok() {
-            *self
-                .tally
-                .last
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(Commit {
-                at,
-                took: at - start,
-            });
-            self.tally.commits.fetch_add(1, Ordering::SeqCst);
-        } else {
-            self.tally.refused.fetch_add(1, Ordering::SeqCst);
-        }
-        result
+        self.tally.change(false, || self.inner.apply(script))
     }
 
     fn list_json(&mut self, table: &str) -> Result<Option<String>, DataplaneError> {
-        self.tally.lists.fetch_add(1, Ordering::SeqCst);
+        self.tally.read_back();
         self.inner.list_json(table)
+    }
+}
+
+/// The real iptables and ipset commands, instrumented.
+struct CountedXt {
+    inner: XtablesCli,
+    tally: Arc<Tally>,
+}
+
+impl Xtables for CountedXt {
+    fn restore(&mut self, family: Family, text: &str) -> Result<(), DataplaneError> {
+        self.tally
+            .change(false, || self.inner.restore(family, text))
+    }
+
+    fn save(&mut self, family: Family) -> Result<String, DataplaneError> {
+        self.tally.read_back();
+        self.inner.save(family)
+    }
+
+    fn ipset_restore(&mut self, text: &str) -> Result<(), DataplaneError> {
+        if text.is_empty() {
+            // Runs nothing.
+            return self.inner.ipset_restore(text);
+        }
+        // The programmer ignores a refused destroy of sets no rule names any more.
+        let destroys = text.lines().all(|l| l.starts_with("destroy "));
+        self.tally
+            .change(destroys, || self.inner.ipset_restore(text))
+    }
+
+    fn ipset_save(&mut self) -> Result<String, DataplaneError> {
+        self.tally.read_back();
+        self.inner.ipset_save()
+    }
+}
+
+/// A backend whose programs are published as commits: the kernel calls one `program` made,
+/// ending at the last one's return.
+struct Timed<D> {
+    inner: D,
+    tally: Arc<Tally>,
+}
+
+impl<D: Dataplane> Dataplane for Timed<D> {
+    fn program(&mut self, desired: Ruleset) -> Result<Programmed, DataplaneError> {
+        *locked(&self.tally.current) = Calls::default();
+        let done = self.inner.program(desired)?;
+        let calls = *locked(&self.tally.current);
+        if let (false, Some(at)) = (matches!(done, Programmed::Unchanged), calls.end) {
+            *locked(&self.tally.last) = Some(Commit {
+                at,
+                took: calls.took,
+                calls: calls.count,
+            });
+            self.tally.commits.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(done)
+    }
+
+    fn check_and_repair(&mut self) -> Result<Vec<Drift>, DataplaneError> {
+        self.inner.check_and_repair()
+    }
+
+    fn forget(&mut self) {
+        self.inner.forget();
     }
 }
 
@@ -392,7 +569,13 @@ struct Running {
 }
 
 impl Running {
-    fn start(client: &Client, netns: &Netns, tmp: &TempDir, window: Duration) -> Running {
+    fn start(
+        client: &Client,
+        netns: &Netns,
+        tmp: &TempDir,
+        backend: Backend,
+        window: Duration,
+    ) -> Running {
         let mut cfg = AgentConfig::new(NODE);
         // No drift check (a full read-back) may run while we measure.
         cfg.drift_interval = Duration::from_secs(24 * 3600);
@@ -400,16 +583,24 @@ impl Running {
         cfg.status_file = Some(tmp.0.join("status.json"));
         let telemetry = Arc::new(Telemetry::new());
         let tally = Arc::new(Tally::default());
-        let nft = Counted {
-            inner: NftCli::in_netns(&netns.0),
-            tally: Arc::clone(&tally),
+        let dataplane: Box<dyn Dataplane + Send> = match backend {
+            Backend::Iptables(Some(v)) => Box::new(Timed {
+                inner: IptablesProgrammer::new(CountedXt {
+                    inner: XtablesCli::new(v, Some(&netns.0)),
+                    tally: Arc::clone(&tally),
+                }),
+                tally: Arc::clone(&tally),
+            }),
+            Backend::Nftables => Box::new(Timed {
+                inner: Programmer::new(Counted {
+                    inner: NftCli::in_netns(&netns.0),
+                    tally: Arc::clone(&tally),
+                }),
+                tally: Arc::clone(&tally),
+            }),
+            Backend::Iptables(None) => panic!("the bench names the iptables variant"),
         };
-        let mut agent = Agent::new(
-            client.clone(),
-            cfg,
-            tortie_dataplane::Programmer::new(nft),
-            Arc::clone(&telemetry),
-        );
+        let mut agent = Agent::new(client.clone(), cfg, dataplane, Arc::clone(&telemetry));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let handle = std::thread::Builder::new()
@@ -470,8 +661,10 @@ struct Sample {
     total: Duration,
     /// The datastore write call alone.
     write: Duration,
-    /// `nft -f` alone.
-    nft: Duration,
+    /// The program's kernel calls alone (`nft -f`; ipset and iptables-restore).
+    kernel: Duration,
+    /// How many kernel calls the program made.
+    calls: u32,
 }
 
 const OPS: [&str; 3] = ["create", "update", "delete"];
@@ -494,7 +687,8 @@ fn timed(client: &Client, agent: &Running, write: Write) -> Sample {
     Sample {
         total: commit.at.saturating_duration_since(t0),
         write: wrote,
-        nft: commit.took,
+        kernel: commit.took,
+        calls: commit.calls,
     }
 }
 
@@ -504,7 +698,7 @@ fn round(
     agent: &Running,
     case: Case,
     port: u16,
-    check: Option<&Netns>,
+    check: Option<(&Netns, Backend)>,
 ) -> [Sample; 3] {
     let created = timed(
         client,
@@ -520,12 +714,12 @@ fn round(
             resource: case.resource(port + 1),
         },
     );
-    if let Some(ns) = check {
-        let text = ns.listing();
+    if let Some((ns, backend)) = check {
+        let text = ns.listing(backend);
         assert!(
-            text.contains(&format!("dport {}", port + 1))
-                && !text.contains(&format!("dport {port} ")),
-            "the kernel has the updated {case:?} policy (port {})",
+            mentions_port(backend, &text, port + 1) && !mentions_port(backend, &text, port),
+            "{}: the kernel has the updated {case:?} policy (port {})",
+            common::backend_label(backend),
             port + 1
         );
     }
@@ -539,10 +733,11 @@ fn round(
             skip_missing: false,
         },
     );
-    if let Some(ns) = check {
+    if let Some((ns, backend)) = check {
         assert!(
-            !ns.listing().contains(&format!("dport {}", port + 1)),
-            "the kernel no longer has the deleted {case:?} policy"
+            !mentions_port(backend, &ns.listing(backend), port + 1),
+            "{}: the kernel no longer has the deleted {case:?} policy",
+            common::backend_label(backend)
         );
     }
     [created, updated, deleted]
@@ -550,17 +745,27 @@ fn round(
 
 /// The results of one agent run.
 struct RunTable {
+    backend: Backend,
     window: u64,
     cold_start: Duration,
     table_rules: usize,
     /// Per case, per op.
     samples: Vec<(Case, [Vec<Sample>; 3])>,
     read_backs: u64,
+    /// ipset destroys the kernel refused during the samples (sets left for later).
+    deferred: u64,
 }
 
-fn run_agent(client: &Client, netns: &Netns, tmp: &TempDir, size: &Size, window: u64) -> RunTable {
+fn run_agent(
+    client: &Client,
+    netns: &Netns,
+    tmp: &TempDir,
+    size: &Size,
+    backend: Backend,
+    window: u64,
+) -> RunTable {
     let start = Instant::now();
-    let agent = Running::start(client, netns, tmp, Duration::from_millis(window));
+    let agent = Running::start(client, netns, tmp, backend, Duration::from_millis(window));
     agent.wait_programmed(
         client.revision().expect("revision"),
         Duration::from_secs(600),
@@ -569,6 +774,7 @@ fn run_agent(client: &Client, netns: &Netns, tmp: &TempDir, size: &Size, window:
     let table_rules = usize::try_from(agent.telemetry.rules.get()).unwrap_or(0);
 
     let lists_before = agent.tally.lists.load(Ordering::SeqCst);
+    let deferred_before = agent.tally.deferred.load(Ordering::SeqCst);
     let cases = [Case::TenLocal, Case::AllLocal];
     let mut samples: Vec<(Case, [Vec<Sample>; 3])> = cases
         .iter()
@@ -578,7 +784,13 @@ fn run_agent(client: &Client, netns: &Netns, tmp: &TempDir, size: &Size, window:
         let last = s + 1 == size.samples;
         for (case, per_op) in &mut samples {
             let port = 20_000 + u16::try_from(2 * s).expect("few samples");
-            let got = round(client, &agent, *case, port, last.then_some(netns));
+            let got = round(
+                client,
+                &agent,
+                *case,
+                port,
+                last.then_some((netns, backend)),
+            );
             for (v, sample) in per_op.iter_mut().zip(got) {
                 v.push(sample);
             }
@@ -586,15 +798,20 @@ fn run_agent(client: &Client, netns: &Netns, tmp: &TempDir, size: &Size, window:
     }
     let read_backs = agent.tally.lists.load(Ordering::SeqCst) - lists_before;
     assert_eq!(
-        read_backs, 0,
-        "the agent read the table back on the update path"
+        read_backs,
+        0,
+        "{}: the agent read the kernel back on the update path",
+        common::backend_label(backend)
     );
+    let deferred = agent.tally.deferred.load(Ordering::SeqCst) - deferred_before;
     RunTable {
+        backend,
         window,
         cold_start,
         table_rules,
         samples,
         read_backs,
+        deferred,
     }
 }
 
@@ -611,11 +828,13 @@ impl RunTable {
             for (op, v) in OPS.iter().zip(per_op) {
                 let total: Vec<Duration> = v.iter().map(|s| s.total).collect();
                 let write: Vec<Duration> = v.iter().map(|s| s.write).collect();
-                let nft: Vec<Duration> = v.iter().map(|s| s.nft).collect();
+                let kernel: Vec<Duration> = v.iter().map(|s| s.kernel).collect();
                 let rest: Vec<Duration> = v
                     .iter()
-                    .map(|s| s.total.saturating_sub(s.write + s.nft))
+                    .map(|s| s.total.saturating_sub(s.write + s.kernel))
                     .collect();
+                let mut calls: Vec<u32> = v.iter().map(|s| s.calls).collect();
+                calls.sort_unstable();
                 rows.push(vec![
                     format!("{} {op}", case.label(size)),
                     v.len().to_string(),
@@ -625,17 +844,22 @@ impl RunTable {
                     millis(p(&total, 100.0)),
                     millis(p(&write, 50.0)),
                     millis(p(&rest, 50.0)),
-                    millis(p(&nft, 50.0)),
+                    millis(p(&kernel, 50.0)),
+                    calls
+                        .get(calls.len() / 2)
+                        .map_or("-".into(), u32::to_string),
                 ]);
             }
         }
         print_table(
             &format!(
-                "B13 policy write -> committed in kernel, batch window {} ms (cold start {:.2} s, {} rules; read-backs during updates: {})",
+                "B13 {}: policy write -> committed in kernel, batch window {} ms (cold start {:.2} s, {} rules; read-backs during updates: {}; ipset destroys deferred: {})",
+                common::backend_label(self.backend),
                 self.window,
                 self.cold_start.as_secs_f64(),
                 self.table_rules,
-                self.read_backs
+                self.read_backs,
+                self.deferred
             ),
             &[
                 "case",
@@ -646,11 +870,85 @@ impl RunTable {
                 "max ms",
                 "write p50",
                 "watch+batch+render p50",
-                "nft -f p50",
+                "kernel p50",
+                "calls",
             ],
             &rows,
         );
     }
+
+    fn totals(&self, case: usize, op: usize) -> Vec<Duration> {
+        self.samples[case].1[op].iter().map(|s| s.total).collect()
+    }
+}
+
+/// p50 and p99 of every backend next to each other, per window, case and operation.
+fn print_side_by_side(size: &Size, tables: &[RunTable]) {
+    let mut backends: Vec<Backend> = Vec::new();
+    for t in tables {
+        if !backends.contains(&t.backend) {
+            backends.push(t.backend);
+        }
+    }
+    let mut header = vec!["window".to_string(), "case".into(), "n".into()];
+    for b in &backends {
+        let label = common::backend_label(*b);
+        header.push(format!("{label} p50"));
+        header.push(format!("{label} p99"));
+    }
+    let mut rows = Vec::new();
+    for &window in size.windows {
+        let at: Vec<Option<&RunTable>> = backends
+            .iter()
+            .map(|b| {
+                tables
+                    .iter()
+                    .find(|t| t.backend == *b && t.window == window)
+            })
+            .collect();
+        let Some(first) = at.iter().flatten().next() else {
+            continue;
+        };
+        for (c, (case, per_op)) in first.samples.iter().enumerate() {
+            for (o, op) in OPS.iter().enumerate() {
+                let mut row = vec![
+                    format!("{window} ms"),
+                    format!("{} {op}", case.label(size)),
+                    per_op[o].len().to_string(),
+                ];
+                for t in &at {
+                    let (p50, p99) = t.map_or(("-".into(), "-".into()), |t| {
+                        let v = t.totals(c, o);
+                        (millis(p(&v, 50.0)), millis(p(&v, 99.0)))
+                    });
+                    row.push(p50);
+                    row.push(p99);
+                }
+                rows.push(row);
+            }
+        }
+    }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    print_table(
+        "B13 backends side by side: policy write -> committed in kernel (ms)",
+        &header,
+        &rows,
+    );
+    let cold: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} ms: {:.2} s",
+                common::backend_label(t.backend),
+                t.window,
+                t.cold_start.as_secs_f64()
+            )
+        })
+        .collect();
+    println!(
+        "  cold start (empty namespace -> whole ruleset programmed): {}",
+        cold.join("; ")
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -663,20 +961,28 @@ struct Steps {
     render: Duration,
     diff: Duration,
     script_bytes: usize,
+    /// The iptables backend's own steps: translating the ruleset, and the `ipset` and
+    /// `iptables-restore` input from the programmed translation to the new one.
+    xt_translate: Duration,
+    xt_update: Duration,
+    xt_bytes: usize,
 }
 
 /// Times `Model::set`, `render` and `update_script` as the agent runs them for one change
-/// (the agent renders the whole node and diffs whole rulesets on every batch).
+/// (the agent renders the whole node and diffs whole rulesets on every batch), and the
+/// iptables programmer's translation and update input.
 fn in_process(client: &Client, reps: usize) -> Vec<Steps> {
     let listed = client.list_acted_on().expect("list");
     let mut model = Model::from_resources(&listed.items);
     let base = tortie_rules::render(&model, NODE);
+    let base_xt = XtRuleset::from_ruleset(&base).expect("iptables can say the ruleset");
     let mut out = Vec::new();
     for case in [Case::TenLocal, Case::AllLocal] {
         let stored = tortie_calc::offline::as_stored(vec![case.resource(20_000)]).remove(0);
         let key = Key::of(&stored);
         let (mut set, mut render, mut diff) = (Vec::new(), Vec::new(), Vec::new());
-        let mut script_bytes = 0;
+        let (mut translate, mut update) = (Vec::new(), Vec::new());
+        let (mut script_bytes, mut xt_bytes) = (0, 0);
         for _ in 0..reps {
             let t = Instant::now();
             model.set(key.clone(), Some(stored.clone()));
@@ -688,6 +994,20 @@ fn in_process(client: &Client, reps: usize) -> Vec<Steps> {
             let script = tortie_rules::update_script(&base, &new).expect("a change");
             diff.push(t.elapsed());
             script_bytes = script.0.len();
+            let t = Instant::now();
+            let xt = XtRuleset::from_ruleset(&new).expect("iptables can say the ruleset");
+            translate.push(t.elapsed());
+            let t = Instant::now();
+            let mut stats = Stats::default();
+            let sets = restore::ipsets_update(&base_xt.ipsets, &xt.ipsets, &mut stats);
+            let tables: Vec<String> = Family::BOTH
+                .iter()
+                .filter_map(|f| restore::update(base_xt.family(*f), xt.family(*f), &mut stats))
+                .collect();
+            update.push(t.elapsed());
+            xt_bytes = sets.before.len()
+                + sets.after.len()
+                + tables.iter().map(String::len).sum::<usize>();
             model.set(key.clone(), None);
         }
         out.push(Steps {
@@ -696,6 +1016,9 @@ fn in_process(client: &Client, reps: usize) -> Vec<Steps> {
             render: p(&render, 50.0),
             diff: p(&diff, 50.0),
             script_bytes,
+            xt_translate: p(&translate, 50.0),
+            xt_update: p(&update, 50.0),
+            xt_bytes,
         });
     }
     out
@@ -711,6 +1034,9 @@ fn print_steps(size: &Size, steps: &[Steps]) {
                 millis(s.render),
                 millis(s.diff),
                 s.script_bytes.to_string(),
+                millis(s.xt_translate),
+                millis(s.xt_update),
+                s.xt_bytes.to_string(),
             ]
         })
         .collect();
@@ -722,6 +1048,9 @@ fn print_steps(size: &Size, steps: &[Steps]) {
             "render ms",
             "update_script ms",
             "script bytes",
+            "xt translate ms",
+            "xt update ms",
+            "xt bytes",
         ],
         &rows,
     );

@@ -2,7 +2,16 @@
 //! Kubernetes NetworkPolicies in the datastore, side by side in one run:
 //!
 //! - `none`: no ruleset in the node (baseline); `ct only`: conntrack engaged, no policy;
-//! - `tortie …`: the table tortie-rules renders for the node, loaded by the agent's programmer;
+//! - `tortie …`: the table tortie-rules renders for the node, loaded by the agent's nftables
+//!   programmer;
+//! - `tortie/iptables-nft …`, `tortie/iptables-legacy …`: the same rendered ruleset loaded by
+//!   the agent's iptables programmer (Felix's chain layout and ipsets, `iptables-restore`) in
+//!   the nf_tables and the legacy variant. Every load first removes every backend's state
+//!   (Tortie's iptables chains in both variants, the nftables ruleset, the ipsets), so only
+//!   one backend's rules are in the node at a time. A legacy table, once used, stays
+//!   registered (empty) until the namespace goes, so the legacy configurations run after all
+//!   the interleaved rounds of the others, in rounds of their own with a second baseline
+//!   (`none, legacy tables empty`) measuring what the empty tables alone add;
 //! - `felix-shape …`: the same policies laid out the way Felix renders them (`dataplane.md`
 //!   §1): per-endpoint chains with the conntrack accept inside them, per tier one `jump` per
 //!   applicable policy in order plus a return-on-accept check and an end-of-tier drop,
@@ -35,6 +44,11 @@
 //! socket (established); and TCP connect/request/response/close (CRR) for a fixed time,
 //! closing with RST so no TIME_WAIT builds up. Configurations are interleaved in rounds so
 //! drift on a shared machine hits them alike.
+//!
+//! `cargo bench --bench packet_cost` runs every N of the full size; numbers after `--`
+//! restrict it to those N (`cargo bench -p tortie-agent --bench packet_cost -- 1000`).
+//! Without `--bench` (CI) a small smoke run, which also checks that every configuration,
+//! iptables ones included, drops the denied port and delivers the allowed one.
 
 mod common;
 
@@ -54,11 +68,14 @@ use nix::unistd::Pid;
 use socket2::{Domain, Protocol, Socket, Type};
 use tortie_calc::Model;
 use tortie_calc::resolve::entity::EntityKind;
-use tortie_dataplane::{Nft as _, NftCli, Programmer};
+use tortie_dataplane::{
+    Backend, IptablesProgrammer, Nft as _, NftCli, Programmer, Variant, XtablesCli,
+};
 use tortie_lab::{IfaceSpec, Lab, LabSpec, NetworkSpec, NodeSpec, Outcome, PodSpec, Probe, Proto};
 use tortie_model::Resource;
 use tortie_rules::Ruleset;
 use tortie_rules::ir::Stmt;
+use tortie_rules::xt::{Table, XtRuleset, chain_name};
 
 const NODE: &str = "node1";
 const NAMESPACE: &str = "bench";
@@ -134,6 +151,11 @@ fn main() {
         size.rounds,
         started.elapsed().as_secs_f64()
     );
+    if !common::iptables_variants().contains(&Variant::Nft) {
+        println!(
+            "packet_cost: iptables-nft-restore or ipset not found; no iptables configurations"
+        );
+    }
     let results = bench.run(&size);
     check_measured(&bench.configs, &results);
     print_results(&bench.configs, &results, &size);
@@ -152,6 +174,19 @@ struct Bench {
     configs: Vec<Config>,
 }
 
+/// The N of a size's list to run: all of them, or those given as arguments.
+fn chosen(counts: &[usize]) -> Vec<usize> {
+    let only: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    counts
+        .iter()
+        .copied()
+        .filter(|n| only.is_empty() || only.contains(n))
+        .collect()
+}
+
 /// Writes a world to its own datastore (in `tmp`, removed when the caller drops it) and
 /// reads back what the agent would act on.
 fn stored(tmp: &TempDir, yaml: &str) -> Vec<Resource> {
@@ -166,11 +201,18 @@ impl Bench {
     /// builds the node with the client and server pods on the interfaces the model names.
     fn up(tmp: &TempDir, size: &Size) -> Bench {
         let t = Instant::now();
-        let most = size.all_select.iter().copied().max().unwrap_or(0);
+        let (all_n, spread_n) = (chosen(size.all_select), chosen(size.spread));
+        assert!(
+            !all_n.is_empty() || !spread_n.is_empty(),
+            "no policy count of {:?} / {:?} chosen",
+            size.all_select,
+            size.spread
+        );
+        let most = all_n.iter().copied().max().unwrap_or(0);
         let world = World::new(most);
         let listed = stored(&TempDir(tmp.0.join("all-select")), &world.yaml());
         let ifaces = Interfaces::of(&Model::from_resources(&listed));
-        let most = size.spread.iter().copied().max().unwrap_or(0);
+        let most = spread_n.iter().copied().max().unwrap_or(0);
         let spread = Spread::new(size.cluster, most);
         let spread_listed = stored(&TempDir(tmp.0.join("spread")), &spread.yaml());
         let written = t.elapsed();
@@ -188,18 +230,38 @@ impl Bench {
         let locals = spread.locals(&bare);
         let mut configs = vec![Config::none(), Config::ct_only()];
         let (all, spr) = (Shape::AllSelect, Shape::Spread);
-        let counts = |c: &'static [usize]| c.iter().copied();
-        configs.extend(counts(size.all_select).map(|n| Config::tortie(&listed, &ifaces, all, n)));
-        configs.extend(
-            counts(size.all_select)
-                .map(|n| Config::felix(felix_script(&world, &ifaces, n), all, n)),
-        );
-        configs
-            .extend(counts(size.spread).map(|n| Config::tortie(&spread_listed, &ifaces, spr, n)));
-        configs.extend(
-            counts(size.spread)
-                .map(|n| Config::felix(felix_spread(&spread, &locals, &ifaces, n), spr, n)),
-        );
+        let variants = common::iptables_variants();
+        // Each shape: Tortie through nftables, the same rulesets through iptables-nft, the
+        // Felix-shaped tables; the legacy variant last (it runs after the others).
+        let mut legacy = Vec::new();
+        for (shape, counts, listed) in [(all, &all_n, &listed), (spr, &spread_n, &spread_listed)] {
+            let tortie: Vec<Config> = counts
+                .iter()
+                .map(|&n| Config::tortie(listed, &ifaces, shape, n))
+                .collect();
+            let through = |v: Variant| -> Vec<Config> {
+                if variants.contains(&v) {
+                    tortie
+                        .iter()
+                        .map(|c| Config::iptables(c, &ifaces, v))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            };
+            let (nft, old) = (through(Variant::Nft), through(Variant::Legacy));
+            configs.extend(tortie);
+            configs.extend(nft);
+            legacy.extend(old);
+            configs.extend(counts.iter().map(|&n| match shape {
+                Shape::AllSelect => Config::felix(felix_script(&world, &ifaces, n), shape, n),
+                _ => Config::felix(felix_spread(&spread, &locals, &ifaces, n), shape, n),
+            }));
+        }
+        if !legacy.is_empty() {
+            configs.extend(legacy);
+            configs.push(Config::legacy_residue());
+        }
         check_rendered(&configs);
         println!(
             "packet_cost: worlds written in {:.1} s ({} + {} objects); spread cluster {} namespaces x {} pods, {} local pods + 3 bench pods on {NODE}",
@@ -220,25 +282,33 @@ impl Bench {
     }
 
     /// Rounds of: load each configuration, check it enforces, measure from the client pod.
+    /// Phase by phase: the legacy iptables configurations leave their (empty) tables behind,
+    /// so they come after every round of the others.
     fn run(&self, size: &Size) -> Vec<Measured> {
         let node_ns = self.lab.node_netns(NODE);
         let client_ns = self.lab.netns_of("client").expect("client pod");
         let mut results: Vec<Measured> = self.configs.iter().map(|_| Measured::default()).collect();
-        for round in 0..size.rounds {
-            // Alternate the order so no configuration always follows the same one.
-            let mut order: Vec<usize> = (0..self.configs.len()).collect();
-            if round % 2 == 1 {
-                order.reverse();
-            }
-            for i in order {
-                let (config, result) = (&self.configs[i], &mut results[i]);
-                result.load.push(config.install(node_ns));
-                check_enforcement(&self.lab, config);
-                let got = tortie_lab::in_netns(client_ns, || measure(size))
-                    .expect("enter the client netns");
-                result.add(got);
+        for phase in [Phase::Interleaved, Phase::AfterLegacy] {
+            let members: Vec<usize> = (0..self.configs.len())
+                .filter(|&i| self.configs[i].phase == phase)
+                .collect();
+            for round in 0..size.rounds {
+                // Alternate the order so no configuration always follows the same one.
+                let mut order = members.clone();
+                if round % 2 == 1 {
+                    order.reverse();
+                }
+                for i in order {
+                    let (config, result) = (&self.configs[i], &mut results[i]);
+                    result.load.push(config.install(node_ns));
+                    check_enforcement(&self.lab, config);
+                    let got = tortie_lab::in_netns(client_ns, || measure(size))
+                        .expect("enter the client netns");
+                    result.add(got);
+                }
             }
         }
+        common::clear_dataplane(node_ns);
         results
     }
 
@@ -250,9 +320,9 @@ impl Bench {
 }
 
 /// Both layouts hold the same policy chains for the same configuration (Tortie's found by
-/// its model, the Felix-shaped by this file's own selector logic), the server's chain walks
-/// the policies the shape promises, and in the spread shape that number does not grow while
-/// the node renders only part of the N.
+/// its model, the Felix-shaped by this file's own selector logic, Tortie's through iptables
+/// by its iptables chains), the server's chain walks the policies the shape promises, and in
+/// the spread shape that number does not grow while the node renders only part of the N.
 fn check_rendered(configs: &[Config]) {
     for c in configs.iter().filter(|c| c.layout.is_some()) {
         let want = match c.shape {
@@ -265,9 +335,14 @@ fn check_rendered(configs: &[Config]) {
             "{}: policies on the server's path",
             c.name
         );
+        let twin = if c.layout == Some(Layout::Tortie) {
+            Layout::Felix
+        } else {
+            Layout::Tortie
+        };
         let twin = configs
             .iter()
-            .find(|o| o.shape == c.shape && o.policies == c.policies && o.layout != c.layout)
+            .find(|o| o.shape == c.shape && o.policies == c.policies && o.layout == Some(twin))
             .expect("both layouts of each configuration");
         assert!(
             c.chains == twin.chains,
@@ -1321,7 +1396,10 @@ impl Shape {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layout {
+    /// Tortie's ruleset through the nftables programmer.
     Tortie,
+    /// Tortie's ruleset through the iptables programmer, in a variant.
+    Iptables(Variant),
     Felix,
 }
 
@@ -1329,9 +1407,20 @@ impl Layout {
     fn label(self) -> &'static str {
         match self {
             Layout::Tortie => "tortie",
+            Layout::Iptables(Variant::Nft) => "tortie/iptables-nft",
+            Layout::Iptables(Variant::Legacy) => "tortie/iptables-legacy",
             Layout::Felix => "felix-shape",
         }
     }
+}
+
+/// When a configuration is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// In the rounds that interleave every configuration.
+    Interleaved,
+    /// In rounds of their own after those: the legacy iptables tables stay registered.
+    AfterLegacy,
 }
 
 /// What to load into the node before measuring.
@@ -1341,6 +1430,19 @@ enum Load {
     Script(String),
     /// Tortie's rendered table, through the agent's programmer.
     Tortie(Ruleset),
+    /// Tortie's rendered ruleset, through the agent's iptables programmer.
+    Iptables(Ruleset, Variant),
+}
+
+/// The chain an iptables rule jumps or goes to, if any.
+fn xt_target(spec: &str) -> Option<&str> {
+    let mut words = spec.split_whitespace();
+    while let Some(w) = words.next() {
+        if matches!(w, "-j" | "-g" | "--jump" | "--goto") {
+            return words.next();
+        }
+    }
+    None
 }
 
 struct Config {
@@ -1356,8 +1458,10 @@ struct Config {
     on_server: usize,
     /// Whether the server is policed (the denied port must then be dropped).
     policed: bool,
+    /// Rules in the node's table (iptables: IPv4 rules, hooks included).
     rules: usize,
     load: Load,
+    phase: Phase,
 }
 
 impl Config {
@@ -1372,11 +1476,21 @@ impl Config {
             policed: false,
             rules,
             load,
+            phase: Phase::Interleaved,
         }
     }
 
     fn none() -> Config {
         Config::bare("none (baseline)", 0, Load::Nothing)
+    }
+
+    /// The baseline again, measured after the legacy configurations: their empty tables
+    /// are still registered.
+    fn legacy_residue() -> Config {
+        Config {
+            phase: Phase::AfterLegacy,
+            ..Config::bare("none, legacy tables empty", 0, Load::Nothing)
+        }
     }
 
     fn ct_only() -> Config {
@@ -1419,6 +1533,57 @@ impl Config {
             policed: true,
             rules,
             load: Load::Tortie(ruleset),
+            phase: Phase::Interleaved,
+        }
+    }
+
+    /// A Tortie configuration's ruleset, through the iptables programmer in `variant`; its
+    /// policy chains and the server's walk read from the iptables translation.
+    fn iptables(tortie: &Config, ifaces: &Interfaces, variant: Variant) -> Config {
+        let Load::Tortie(ruleset) = &tortie.load else {
+            panic!("{}: not a Tortie configuration", tortie.name)
+        };
+        let xt = XtRuleset::from_ruleset(ruleset).expect("iptables can say the rendered ruleset");
+        // Policy chains by their iptables names.
+        let policies: BTreeMap<String, String> = ruleset
+            .chains
+            .keys()
+            .filter_map(|c| Some((chain_name(c), policy_key(c)?)))
+            .collect();
+        let chains = xt
+            .v4
+            .values()
+            .flat_map(|t| t.chains.keys())
+            .filter_map(|c| policies.get(c).cloned())
+            .collect();
+        let server = chain_name(&format!("filter-cali-tw-{}", ifaces.server));
+        let on_server = xt
+            .v4
+            .get(&Table::Filter)
+            .and_then(|t| t.chains.get(&server))
+            .expect("the server's ingress chain in iptables")
+            .iter()
+            .filter(|r| xt_target(&r.spec).is_some_and(|t| policies.contains_key(t)))
+            .count();
+        let rules = xt
+            .v4
+            .values()
+            .map(|t| t.chains.values().map(Vec::len).sum::<usize>() + t.hooks.len())
+            .sum();
+        Config {
+            name: Config::named(Layout::Iptables(variant), tortie.shape, tortie.policies),
+            layout: Some(Layout::Iptables(variant)),
+            shape: tortie.shape,
+            policies: tortie.policies,
+            chains,
+            on_server,
+            policed: true,
+            rules,
+            load: Load::Iptables(ruleset.clone(), variant),
+            phase: match variant {
+                Variant::Nft => Phase::Interleaved,
+                Variant::Legacy => Phase::AfterLegacy,
+            },
         }
     }
 
@@ -1438,13 +1603,24 @@ impl Config {
             policed: true,
             rules,
             load: Load::Script(table.script),
+            phase: Phase::Interleaved,
         }
     }
 
-    /// Empties the node's ruleset and conntrack table, then loads this configuration;
-    /// returns how long the load took.
+    /// The backend whose rules the configuration loads (`None`: no Tortie rules).
+    fn backend(&self) -> Option<Backend> {
+        match &self.load {
+            Load::Tortie(_) => Some(Backend::Nftables),
+            Load::Iptables(_, v) => Some(Backend::Iptables(Some(*v))),
+            Load::Nothing | Load::Script(_) => None,
+        }
+    }
+
+    /// Removes every backend's state (nftables ruleset, Tortie's iptables chains in both
+    /// variants, ipsets) and the conntrack table, then loads this configuration and checks
+    /// that only its backend's rules are in the node; returns how long the load took.
     fn install(&self, node_ns: &str) -> Duration {
-        nft(node_ns, &["flush", "ruleset"]);
+        common::clear_dataplane(node_ns);
         // Best effort: without the tool, fresh source ports still make every UDP flow new.
         let _ = Command::new("ip")
             .args(["netns", "exec", node_ns, "conntrack", "-F"])
@@ -1459,18 +1635,16 @@ impl Config {
                     .program(rs.clone())
                     .expect("the programmer loads the table");
             }
+            Load::Iptables(rs, v) => {
+                IptablesProgrammer::new(XtablesCli::new(*v, Some(node_ns)))
+                    .program(rs)
+                    .unwrap_or_else(|e| panic!("{}: the iptables programmer: {e}", self.name));
+            }
         }
-        start.elapsed()
+        let took = start.elapsed();
+        common::Holds::assert_only(node_ns, self.backend(), &self.name);
+        took
     }
-}
-
-fn nft(ns: &str, args: &[&str]) {
-    let ok = Command::new("ip")
-        .args(["netns", "exec", ns, "nft"])
-        .args(args)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "nft {args:?} in {ns}");
 }
 
 /// The allowed port answers under every configuration; the denied one is dropped where the
@@ -1851,12 +2025,99 @@ fn print_results(configs: &[Config], results: &[Measured], size: &Size) {
   paired: minus the open (unpoliced) server on the same node, measured alternately with
   the same table loaded. Only the request is a new flow (the reply is established), so an
   added RTT is the added one-way cost of the first packet. CRR: one client, connect +
-  1-byte request/response + RST close. Baseline new-flow p50 per round: {} us.",
+  1-byte request/response + RST close. Baseline new-flow p50 per round: {} us.
+  tortie/iptables-*: the same rendered ruleset as tortie, programmed with iptables-restore
+  and ipset (rules: its IPv4 rules); only one backend's rules are in the node at a time.
+  The legacy ones run after all other rounds (their tables cannot be unloaded), as does
+  `none, legacy tables empty`.",
         size.cluster.namespaces,
         size.cluster.pods,
         rounds.join(" / ")
     );
+    print_backends(configs, results);
     print_flatness(configs, results);
+}
+
+/// Policed minus open new-flow p50, in microseconds.
+fn paired_p50(m: &Measured) -> f64 {
+    (p(&m.policed.udp_new, 50.0).as_secs_f64() - p(&m.open.udp_new, 50.0).as_secs_f64()) * 1e6
+}
+
+/// Tortie's ruleset through each backend, side by side per shape and N.
+fn print_backends(configs: &[Config], results: &[Measured]) {
+    let base = &results[0].policed;
+    let mut rows = Vec::new();
+    for shape in [Shape::Spread, Shape::AllSelect] {
+        let counts: BTreeSet<usize> = configs
+            .iter()
+            .filter(|c| c.shape == shape)
+            .map(|c| c.policies)
+            .collect();
+        for n in counts {
+            let at = |layout| {
+                configs
+                    .iter()
+                    .zip(results)
+                    .find(|(c, _)| c.shape == shape && c.policies == n && c.layout == Some(layout))
+            };
+            let Some((_, nft)) = at(Layout::Tortie) else {
+                continue;
+            };
+            for layout in [
+                Layout::Tortie,
+                Layout::Iptables(Variant::Nft),
+                Layout::Iptables(Variant::Legacy),
+            ] {
+                let Some((c, m)) = at(layout) else { continue };
+                let backend = c.backend().expect("a Tortie backend");
+                let new = &m.policed.udp_new;
+                rows.push(vec![
+                    format!("{} {n}", shape.label()),
+                    common::backend_label(backend),
+                    c.rules.to_string(),
+                    millis(median(&m.load)),
+                    new.len().to_string(),
+                    micros(p(new, 50.0)),
+                    micros(p(new, 99.0)),
+                    signed_micros(p(new, 50.0), p(&base.udp_new, 50.0)),
+                    format!("{:+.1}", paired_p50(m)),
+                    signed_micros(p(new, 50.0), p(&nft.policed.udp_new, 50.0)),
+                    format!("{:+.1}", paired_p50(m) - paired_p50(nft)),
+                    micros(p(&m.policed.udp_established, 50.0)),
+                    micros(p(&m.policed.connect, 50.0)),
+                    format!("{:.2}", m.policed.crr_rate() / base.crr_rate()),
+                    format!("{:.2}", m.policed.crr_rate() / m.open.crr_rate()),
+                ]);
+            }
+        }
+    }
+    if rows.iter().all(|r| r[1] == "nftables") {
+        return;
+    }
+    print_table(
+        "B10 backends: Tortie's ruleset through nftables and through iptables (UDP RTT in us, medians)",
+        &[
+            "shape N",
+            "backend",
+            "rules",
+            "load ms",
+            "n",
+            "new p50",
+            "new p99",
+            "+p50 vs none",
+            "+p50 paired",
+            "p50 vs nftables",
+            "paired vs nftables",
+            "estab p50",
+            "connect p50",
+            "CRR vs none",
+            "CRR paired",
+        ],
+        &rows,
+    );
+    println!(
+        "  vs nftables: minus the same N through nftables (paired: the difference of the two\n  paired figures, each taken against the open server with its own table loaded)."
+    );
 }
 
 /// For each layout and shape measured at several N: the paired +p50 at each N, its range,
@@ -1864,7 +2125,12 @@ fn print_results(configs: &[Config], results: &[Measured], size: &Size) {
 fn print_flatness(configs: &[Config], results: &[Measured]) {
     let mut lines = Vec::new();
     for shape in [Shape::Spread, Shape::AllSelect] {
-        for layout in [Layout::Tortie, Layout::Felix] {
+        for layout in [
+            Layout::Tortie,
+            Layout::Iptables(Variant::Nft),
+            Layout::Iptables(Variant::Legacy),
+            Layout::Felix,
+        ] {
             let at: Vec<(&Config, &Measured)> = configs
                 .iter()
                 .zip(results)
@@ -1873,14 +2139,7 @@ fn print_flatness(configs: &[Config], results: &[Measured]) {
             if at.len() < 2 {
                 continue;
             }
-            let paired: Vec<f64> = at
-                .iter()
-                .map(|(_, m)| {
-                    (p(&m.policed.udp_new, 50.0).as_secs_f64()
-                        - p(&m.open.udp_new, 50.0).as_secs_f64())
-                        * 1e6
-                })
-                .collect();
+            let paired: Vec<f64> = at.iter().map(|(_, m)| paired_p50(m)).collect();
             let range = |v: &[f64]| {
                 let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -1899,7 +2158,7 @@ fn print_flatness(configs: &[Config], results: &[Measured]) {
                 "GROWS with N"
             };
             lines.push(format!(
-                "  {:<24} N {}: {} us; range {spread:.1}, noise {noise:.1} -> {verdict}",
+                "  {:<34} N {}: {} us; range {spread:.1}, noise {noise:.1} -> {verdict}",
                 format!("{} {}", layout.label(), shape.label()),
                 ns.join(" / "),
                 values.join(" / ")

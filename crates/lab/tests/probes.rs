@@ -116,8 +116,12 @@ fn external_on_public_network_cannot_route_to_private_one() {
         }],
     };
     let lab = Lab::up(&spec).unwrap();
+    // The first packet waits for neighbour resolution: room for a loaded machine.
     assert_eq!(
-        lab.probe(&probe("internet", "10.30.0.1", Proto::Icmp, 0)),
+        lab.probe(
+            &probe("internet", "10.30.0.1", Proto::Icmp, 0)
+                .timeout(std::time::Duration::from_secs(3))
+        ),
         Outcome::Delivered
     );
     // The private address is on no network the external has, and it has no default route.

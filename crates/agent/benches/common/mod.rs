@@ -1,11 +1,14 @@
 //! What both root-only benches share: run mode, privilege check, scratch directories, the
-//! embedded datastore, percentiles and the result table. Every item here is used by both
-//! binaries (they are compiled separately, so anything one of them skipped would be dead).
+//! embedded datastore, the dataplane backends and their kernel state, percentiles and the
+//! result table. Every item here is used by both binaries (they are compiled separately, so
+//! anything one of them skipped would be dead).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use tortie_dataplane::{Backend, Variant, XtablesCli, retire_iptables};
 use tortie_datastore::{Client, Embedded, Write};
 use tortie_model::Resource;
 use tortie_model::load::load_str;
@@ -25,6 +28,130 @@ pub fn is_root() -> bool {
             .and_then(|rest| rest.split_whitespace().next())
             == Some("0")
     })
+}
+
+/// A command inside a named network namespace; `None` if it could not be started.
+fn in_ns(ns: &str, program: &str, args: &[&str]) -> Option<Output> {
+    Command::new("ip")
+        .args(["netns", "exec", ns, program])
+        .args(args)
+        .output()
+        .ok()
+}
+
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The iptables variants this machine can program (`iptables-<v>-restore` and `ipset` run),
+/// nf_tables first. Checked once.
+#[must_use]
+pub fn iptables_variants() -> &'static [Variant] {
+    static FOUND: OnceLock<Vec<Variant>> = OnceLock::new();
+    FOUND.get_or_init(|| {
+        if !runs("ipset") {
+            return Vec::new();
+        }
+        [Variant::Nft, Variant::Legacy]
+            .into_iter()
+            .filter(|v| runs(&format!("iptables-{}-restore", v.name())))
+            .collect()
+    })
+}
+
+/// A backend as the result tables name it.
+#[must_use]
+pub fn backend_label(backend: Backend) -> String {
+    match backend {
+        Backend::Nftables => "nftables".into(),
+        Backend::Iptables(Some(v)) => format!("iptables-{}", v.name()),
+        Backend::Iptables(None) => "iptables".into(),
+    }
+}
+
+/// Leaves no backend's state in a namespace: Tortie's chains in both iptables variants, the
+/// whole nftables ruleset (Tortie's table, iptables-nft's tables, anything a bench loaded),
+/// then every ipset. A legacy table once used stays registered (empty) until the namespace
+/// goes; the kernel offers no way to remove it.
+pub fn clear_dataplane(ns: &str) {
+    for &v in iptables_variants() {
+        retire_iptables(&mut XtablesCli::new(v, Some(ns)), false)
+            .unwrap_or_else(|e| panic!("retire iptables-{} in {ns}: {e}", v.name()));
+    }
+    let flushed = in_ns(ns, "nft", &["flush", "ruleset"]).is_some_and(|o| o.status.success());
+    assert!(flushed, "nft flush ruleset in {ns}");
+    if iptables_variants().is_empty() {
+        return;
+    }
+    // nf_tables drops a deleted rule's reference to its ipset after the commit, in the
+    // background, so a set can be busy for a moment.
+    let mut tries = 0;
+    loop {
+        match retire_iptables(&mut XtablesCli::new(Variant::Legacy, Some(ns)), true) {
+            Ok(_) => return,
+            Err(e) if tries >= 100 => panic!("destroy the ipsets in {ns}: {e}"),
+            Err(_) => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Whose rules a namespace holds: Tortie's nftables table, Tortie's chains in each iptables
+/// variant, any ipset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Holds {
+    /// `table inet tortie`.
+    pub nftables: bool,
+    /// `cali-` chains in iptables-nft (either family).
+    pub iptables_nft: bool,
+    /// `cali-` chains in iptables-legacy (either family).
+    pub iptables_legacy: bool,
+    /// Any ipset.
+    pub ipsets: bool,
+}
+
+impl Holds {
+    /// Reads the namespace.
+    #[must_use]
+    pub fn read(ns: &str) -> Holds {
+        let cali = |v: Variant| {
+            iptables_variants().contains(&v)
+                && ["iptables", "ip6tables"].into_iter().any(|family| {
+                    in_ns(ns, &format!("{family}-{}-save", v.name()), &[]).is_some_and(|o| {
+                        String::from_utf8_lossy(&o.stdout)
+                            .lines()
+                            .any(|l| l.starts_with(":cali-"))
+                    })
+                })
+        };
+        Holds {
+            nftables: in_ns(ns, "nft", &["list", "table", "inet", "tortie"])
+                .is_some_and(|o| o.status.success()),
+            iptables_nft: cali(Variant::Nft),
+            iptables_legacy: cali(Variant::Legacy),
+            ipsets: !iptables_variants().is_empty()
+                && in_ns(ns, "ipset", &["list", "-n"])
+                    .is_some_and(|o| !String::from_utf8_lossy(&o.stdout).trim().is_empty()),
+        }
+    }
+
+    /// Asserts that the namespace holds `backend`'s rules and no other backend's (`None`:
+    /// no Tortie rules at all). An iptables backend may hold ipsets; nothing else may.
+    pub fn assert_only(ns: &str, backend: Option<Backend>, what: &str) {
+        let got = Holds::read(ns);
+        let want = Holds {
+            nftables: backend == Some(Backend::Nftables),
+            iptables_nft: backend == Some(Backend::Iptables(Some(Variant::Nft))),
+            iptables_legacy: backend == Some(Backend::Iptables(Some(Variant::Legacy))),
+            ipsets: got.ipsets && matches!(backend, Some(Backend::Iptables(_))),
+        };
+        assert_eq!(got, want, "{what}: one backend's rules in {ns}, no other's");
+    }
 }
 
 /// A scratch directory under the system temp dir, removed on drop (also on panic).
