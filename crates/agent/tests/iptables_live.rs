@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Cluster, OPEN, PodDef, expect, root_or_skip, wait_outcome};
+use common::{Cluster, OPEN, PodDef, expect, root_or_skip, server_policy, wait_outcome};
 use tortie_agent::Telemetry;
 use tortie_dataplane::{Backend, DataplaneError, IptablesProgrammer, Variant, Xtables, XtablesCli};
 use tortie_lab::Outcome::{Delivered, Dropped};
@@ -37,16 +37,6 @@ const OTHER: PodDef = PodDef {
     ip: "10.66.0.12",
     tcp: &[],
 };
-
-fn server_policy(from: &str, port: u16) -> String {
-    format!(
-        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n\
-         metadata: {{name: server-ingress, namespace: default}}\n\
-         spec:\n  selector: app == 'server'\n  types: [Ingress]\n  ingress:\n\
-         \x20 - action: Allow\n    protocol: TCP\n    source: {{selector: \"{from}\"}}\n\
-         \x20   destination: {{ports: [{port}]}}\n"
-    )
-}
 
 /// Runs a command in the node's namespace; its standard output, or the error.
 fn in_node(cl: &Cluster, program: &[&str], input: Option<&str>) -> Result<String, String> {

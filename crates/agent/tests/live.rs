@@ -17,8 +17,8 @@ use common::echo::{EchoClient, EchoServer, Pinger};
 use common::http::{Metrics, get};
 use common::refusing::{Refusing, Switch};
 use common::{
-    CLOSED, Cluster, NODE, OPEN, PodDef, expect, pod_yaml, root_or_skip, table_counts,
-    table_handle, wait_outcome,
+    CLOSED, Cluster, NODE, OPEN, PodDef, expect, pod_yaml, root_or_skip, server_policy,
+    table_counts, table_handle, wait_outcome,
 };
 use tortie_agent::Telemetry;
 use tortie_calc::Model;
@@ -53,17 +53,6 @@ const OTHER: PodDef = PodDef {
     ip: "10.65.0.12",
     tcp: &[],
 };
-
-/// Ingress to app=server: TCP to `port` from the pods matching `from`, nothing else.
-fn server_policy(from: &str, port: u16) -> String {
-    format!(
-        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n\
-         metadata: {{name: server-ingress, namespace: default}}\n\
-         spec:\n  selector: app == 'server'\n  types: [Ingress]\n  ingress:\n\
-         \x20 - action: Allow\n    protocol: TCP\n    source: {{selector: \"{from}\"}}\n\
-         \x20   destination: {{ports: [{port}]}}\n"
-    )
-}
 
 /// Clears a flag when dropped, also while a failed assertion unwinds (so a helper thread
 /// polling it ends and the scope holding it can be left).

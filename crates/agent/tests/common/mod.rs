@@ -476,3 +476,14 @@ pub fn wait_outcome(lab: &Lab, p: &Probe, want: &Outcome, within: Duration) -> D
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Ingress to app=server: TCP to `port` from the pods matching `from`, nothing else.
+pub fn server_policy(from: &str, port: u16) -> String {
+    format!(
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n\
+         metadata: {{name: server-ingress, namespace: default}}\n\
+         spec:\n  selector: app == 'server'\n  types: [Ingress]\n  ingress:\n\
+         \x20 - action: Allow\n    protocol: TCP\n    source: {{selector: \"{from}\"}}\n\
+         \x20   destination: {{ports: [{port}]}}\n"
+    )
+}

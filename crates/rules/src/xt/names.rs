@@ -140,17 +140,13 @@ pub fn hook_spec(table: Table, builtin: &str, target: &str) -> String {
     format!("-m comment --comment \"cali:{hash}\" -j {target}")
 }
 
-/// An iptables protocol name (`-p`).
+/// An iptables protocol name (`-p`): nft's, except ICMPv6, which iptables calls `ipv6-icmp`.
 #[must_use]
 pub fn protocol(p: u8) -> String {
-    match p {
-        1 => "icmp".into(),
-        6 => "tcp".into(),
-        17 => "udp".into(),
-        58 => "ipv6-icmp".into(),
-        132 => "sctp".into(),
-        136 => "udplite".into(),
-        n => n.to_string(),
+    if p == 58 {
+        "ipv6-icmp".into()
+    } else {
+        crate::nft::protocol_text(p)
     }
 }
 

@@ -463,15 +463,11 @@ impl<'r> Translator<'r> {
                         _ => combos.iter().for_each(|c| emit(out, self, c)),
                     }
                 }
-                Effect::Sets(_) | Effect::Clears(_) => {
+                Effect::Sets(bits) | Effect::Clears(bits) => {
                     if changed.is_some() {
                         return Err(XtError(format!("{rule:?}: two mark changes")));
                     }
-                    if tests_mark(match effect {
-                        Effect::Sets(b) | Effect::Clears(b) => b,
-                        _ => 0,
-                    }) && combos.len() > 1
-                    {
+                    if tests_mark(bits) && combos.len() > 1 {
                         return Err(XtError(format!(
                             "{rule:?}: a split rule changing its own mark"
                         )));

@@ -41,27 +41,8 @@ impl Netns {
 
     /// Runs `nft` with `script` on stdin inside the namespace; Err(stderr) on failure.
     pub fn nft(&self, args: &[&str], script: &str) -> Result<String, String> {
-        use std::io::Write as _;
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0, "nft"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nft runs");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
+        let program: Vec<&str> = std::iter::once("nft").chain(args.iter().copied()).collect();
+        self.run(&program, script)
     }
 
     /// Runs any program with `input` on stdin inside the namespace; Err(stderr) on failure.
