@@ -140,6 +140,13 @@ fn lab_up(name: &str) -> (Lab, String) {
         }
     }
     assert!(!store.is_empty(), "tortie lab up did not come up");
+    // A probe may follow the `stop:` line at once: the control socket must already be there.
+    let socket = tortie_ctl::lab::control::socket_path(name);
+    assert!(
+        socket.exists(),
+        "{} is missing once the lab is up",
+        socket.display()
+    );
     // Keep draining so the lab never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
     (lab, store)

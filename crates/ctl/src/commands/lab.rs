@@ -10,7 +10,7 @@ use super::agent::backend_of;
 use super::common::Failure;
 use crate::cli::{LabArgs, LabWhat};
 use crate::lab::check::Row;
-use crate::lab::control::{self, Request, Response, Selection, Served};
+use crate::lab::control::{self, ControlSocket, Request, Response, Selection, Served};
 use crate::lab::datastore::LabStore;
 use crate::lab::session::{AgentRunner, Session};
 use crate::lab::{manifests, read_scenario, run_scenario, topology};
@@ -160,6 +160,16 @@ fn up(path: &Path, datastore: &str, backend: Backend, out: &mut dyn Write) -> Re
     let sc = read_scenario(path).map_err(Failure::usage)?;
     let resources =
         manifests(path.parent().unwrap_or(Path::new(".")), &sc).map_err(Failure::usage)?;
+    // The socket and the signal handlers are in place before the lab is built: a second lab
+    // of the same name is refused before it touches anything, a probe sent right after the
+    // `stop:` line finds the socket (and waits for its answer), and a SIGTERM during the
+    // build tears down what was built instead of leaving it behind.
+    let socket = ControlSocket::bind(&control::socket_path(&sc.name)).map_err(Failure::resource)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| Failure::resource(format!("cannot handle signals: {e}")))?;
+    }
     let runner = AgentRunner::Process(tortie_binary()?);
     let store = LabStore::start(datastore).map_err(Failure::resource)?;
     let mut session = Session::up_with(
@@ -172,7 +182,6 @@ fn up(path: &Path, datastore: &str, backend: Backend, out: &mut dyn Write) -> Re
     )
     .map_err(Failure::resource)?;
     session.sync().map_err(Failure::resource)?;
-    let socket = control::socket_path(&sc.name);
     let _ = writeln!(
         out,
         "lab {} is up on {}; agents programmed every node",
@@ -215,11 +224,6 @@ fn up(path: &Path, datastore: &str, backend: Backend, out: &mut dyn Write) -> Re
     let _ = writeln!(out, "stop:           Ctrl-C here, or tortie lab down");
     let _ = out.flush();
 
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| Failure::resource(format!("cannot handle signals: {e}")))?;
-    }
     let listening = sc.listen.clone();
     let mut default_traffic: Vec<String> = sc.expect.iter().map(|e| e.traffic.clone()).collect();
     default_traffic.sort();
@@ -230,6 +234,7 @@ fn up(path: &Path, datastore: &str, backend: Backend, out: &mut dyn Write) -> Re
         default_traffic,
     }
     .serve(&socket, &stop);
+    drop(socket);
     session.down().map_err(Failure::resource)?;
     let _ = writeln!(out, "lab {} is down", sc.name);
     served.map_err(Failure::resource)

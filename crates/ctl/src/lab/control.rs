@@ -146,6 +146,43 @@ pub fn flows(
     out
 }
 
+/// The listening control socket of a lab, bound before the lab says it is up, so a
+/// `tortie lab probe` sent right after that line always finds it. Removed when dropped.
+pub struct ControlSocket {
+    listener: UnixListener,
+    path: PathBuf,
+}
+
+impl ControlSocket {
+    /// Binds `path`, refusing when another lab already answers there.
+    ///
+    /// # Errors
+    /// A lab answers on `path`, or the socket cannot be created.
+    pub fn bind(path: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(CONTROL_DIR).map_err(|e| format!("{CONTROL_DIR}: {e}"))?;
+        if UnixStream::connect(path).is_ok() {
+            return Err(format!(
+                "a lab is already up on {}; run `tortie lab down` first",
+                path.display()
+            ));
+        }
+        // A socket file nobody answers on is left by a lab that was killed.
+        let _ = std::fs::remove_file(path);
+        let listener = UnixListener::bind(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        Ok(Self {
+            listener,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for ControlSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// What the lab process needs to answer requests.
 pub struct Served<'a> {
     /// The lab.
@@ -176,22 +213,9 @@ impl Served<'_> {
     /// Answers requests on `socket` until asked to go down or `stop` is set (by a signal).
     ///
     /// # Errors
-    /// The socket cannot be created.
-    pub fn serve(&mut self, socket: &Path, stop: &Arc<AtomicBool>) -> Result<(), String> {
-        std::fs::create_dir_all(CONTROL_DIR).map_err(|e| format!("{CONTROL_DIR}: {e}"))?;
-        if UnixStream::connect(socket).is_ok() {
-            return Err(format!(
-                "a lab is already up on {}; run `tortie lab down` first",
-                socket.display()
-            ));
-        }
-        let _ = std::fs::remove_file(socket);
-        let listener =
-            UnixListener::bind(socket).map_err(|e| format!("{}: {e}", socket.display()))?;
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let result = self.accept_loop(&listener, stop);
-        let _ = std::fs::remove_file(socket);
-        result
+    /// Accepting a connection fails.
+    pub fn serve(&mut self, socket: &ControlSocket, stop: &Arc<AtomicBool>) -> Result<(), String> {
+        self.accept_loop(&socket.listener, stop)
     }
 
     fn accept_loop(
