@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tortie_selector::Selector;
 
@@ -47,6 +48,8 @@ type FiledUnder = Vec<(String, Option<String>)>;
 struct SelectorEntry {
     selector: Selector,
     members: BTreeSet<EntityRef>,
+    /// Changes whenever the members, or anything about a member, may have changed.
+    stamp: u64,
     filing: Filing,
     filed_under: FiledUnder,
 }
@@ -74,6 +77,15 @@ impl std::hash::Hash for Interned {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         std::ptr::hash(Arc::as_ptr(&self.0), state);
     }
+}
+
+/// A fresh stamp, unique in the process: a selector's stamp says "as of this change", and no
+/// two indexes (a model rebuilt after a relist) ever hand out the same one, so a cache keyed
+/// by stamps cannot confuse them.
+#[must_use]
+pub fn fresh_stamp() -> u64 {
+    static STAMPS: AtomicU64 = AtomicU64::new(1);
+    STAMPS.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The index.
@@ -121,25 +133,7 @@ impl LabelIndex {
         if filing == Filing::Unindexed {
             self.unindexed.insert(key.clone());
         }
-        let candidates: Vec<EntityRef> = match filing {
-            Filing::Values => filed_under
-                .iter()
-                .filter_map(|(k, v)| {
-                    self.entities_by_value
-                        .get(k, v.as_deref().unwrap_or_default())
-                })
-                .flatten()
-                .map(|i| i.0.clone())
-                .collect(),
-            Filing::Key => self
-                .entities_by_key
-                .get(&filed_under[0].0)
-                .into_iter()
-                .flatten()
-                .map(|i| i.0.clone())
-                .collect(),
-            Filing::Unindexed => self.entities.keys().cloned().collect(),
-        };
+        let candidates = self.candidates_for(selector);
         let mut members = BTreeSet::new();
         for id in candidates {
             let entry = self.entities.get_mut(&*id).expect("indexed entity exists");
@@ -154,6 +148,7 @@ impl LabelIndex {
             SelectorEntry {
                 selector: selector.clone(),
                 members,
+                stamp: fresh_stamp(),
                 filing,
                 filed_under,
             },
@@ -194,6 +189,33 @@ impl LabelIndex {
             }
         }
         best.map_or((Filing::Unindexed, Vec::new()), |(_, f, under)| (f, under))
+    }
+
+    /// The entities a new selector has to be evaluated on: those meeting its most selective
+    /// necessary condition, counted in entities (where it is filed is chosen by a different
+    /// measure, the selectors already there, which serves entity updates). A Kubernetes
+    /// policy's `projectcalico.org/orchestrator == 'k8s' && role == 'client'` is filed under
+    /// whichever is rarer among selectors, but evaluated only on the clients.
+    fn candidates_for(&self, selector: &Selector) -> Vec<EntityRef> {
+        let mut best: Option<(usize, Vec<&HashSet<Interned>>)> = None;
+        for (k, r) in selector.label_restrictions() {
+            let buckets: Vec<&HashSet<Interned>> = match &r.must_have_one_of_values {
+                Some(values) => values
+                    .iter()
+                    .filter_map(|v| self.entities_by_value.get(&k, v))
+                    .collect(),
+                None if r.must_be_present => self.entities_by_key.get(&k).into_iter().collect(),
+                None => continue,
+            };
+            let count = buckets.iter().map(|b| b.len()).sum::<usize>();
+            if best.as_ref().is_none_or(|(n, _)| count < *n) {
+                best = Some((count, buckets));
+            }
+        }
+        match best {
+            Some((_, buckets)) => buckets.into_iter().flatten().map(|i| i.0.clone()).collect(),
+            None => self.entities.keys().cloned().collect(),
+        }
     }
 
     /// Removes a selector and its memberships.
@@ -273,10 +295,12 @@ impl LabelIndex {
             match (before, now) {
                 (false, true) => {
                     entry.members.insert(id.clone());
+                    entry.stamp = fresh_stamp();
                     changes.push(MembershipChange::Added(key, id.clone()));
                 }
                 (true, false) => {
                     entry.members.remove(&id);
+                    entry.stamp = fresh_stamp();
                     changes.push(MembershipChange::Removed(key, id.clone()));
                 }
                 _ => {}
@@ -301,9 +325,30 @@ impl LabelIndex {
         for key in entry.matched {
             if let Some(s) = self.selectors.get_mut(&key) {
                 s.members.remove(id);
+                s.stamp = fresh_stamp();
             }
             changes.push(MembershipChange::Removed(key, entry.id.clone()));
         }
+    }
+
+    /// Marks every selector an entity matches as changed: the entity's addresses or ports
+    /// (which the index does not see) may be new.
+    pub fn touch_entity(&mut self, id: &EntityId) {
+        let Some(entry) = self.entities.get(id) else {
+            return;
+        };
+        for key in &entry.matched {
+            if let Some(s) = self.selectors.get_mut(key) {
+                s.stamp = fresh_stamp();
+            }
+        }
+    }
+
+    /// The stamp of a selector's members: equal stamps mean equal members with equal
+    /// contents (`None` if the selector is not indexed).
+    #[must_use]
+    pub fn stamp(&self, key: &str) -> Option<u64> {
+        self.selectors.get(key).map(|e| e.stamp)
     }
 
     /// The entities a selector matches (empty if unknown).

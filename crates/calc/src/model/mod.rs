@@ -109,6 +109,8 @@ pub struct Model {
     addresses: AddressIndex,
     /// Host endpoints by node.
     host_endpoints: BTreeMap<String, BTreeSet<EntityId>>,
+    /// Changes whenever any entity does (see [`Model::entities_stamp`]).
+    entities_stamp: u64,
 }
 
 impl Default for Model {
@@ -144,6 +146,7 @@ impl Model {
             recording: false,
             addresses: AddressIndex::default(),
             host_endpoints: BTreeMap::new(),
+            entities_stamp: crate::label_index::fresh_stamp(),
         }
     }
 
@@ -412,17 +415,17 @@ impl Model {
             namespace: key.namespace.clone(),
             name: key.name.clone(),
         };
-        if let Some(old) = self.policies.remove(&id) {
+        // The old version's selectors are released only after the new version's are taken, so
+        // a selector both use keeps its members instead of being dropped and evaluated again
+        // over every entity (an update that changes a port must not cost a full re-match).
+        let old = self.policies.remove(&id);
+        if let Some(old) = &old {
             let sel_key = LabelIndex::key_of(&old.selector);
             if let Some(set) = self.policies_by_selector.get_mut(&sel_key) {
                 set.remove(&id);
                 if set.is_empty() {
                     self.policies_by_selector.remove(&sel_key);
                 }
-            }
-            self.unregister(&old.selector);
-            for s in Self::policy_selectors(&old) {
-                self.unregister(&s);
             }
         }
         self.unusable.remove(&id);
@@ -486,17 +489,17 @@ impl Model {
                 self.unusable.insert(id, reason);
             }
         }
-    }
-
-    fn set_profile(&mut self, name: &str, value: Option<&Resource>) {
-        if let Some(old) = self.profiles.remove(name) {
-            for s in Self::rule_selectors(&old.ingress)
-                .into_iter()
-                .chain(Self::rule_selectors(&old.egress))
-            {
+        if let Some(old) = old {
+            self.unregister(&old.selector);
+            for s in Self::policy_selectors(&old) {
                 self.unregister(&s);
             }
         }
+    }
+
+    fn set_profile(&mut self, name: &str, value: Option<&Resource>) {
+        // As for policies: the old selectors are released after the new ones are taken.
+        let old = self.profiles.remove(name);
         if let Some(Resource::Profile(p)) = value
             && let Ok(resolved) = profile(p)
         {
@@ -508,6 +511,14 @@ impl Model {
             }
             self.profiles.insert(name.to_string(), Arc::new(resolved));
         }
+        if let Some(old) = old {
+            for s in Self::rule_selectors(&old.ingress)
+                .into_iter()
+                .chain(Self::rule_selectors(&old.egress))
+            {
+                self.unregister(&s);
+            }
+        }
         // Endpoints inheriting the profile's labels see new labels.
         for id in self.profile_users.get(name).cloned().unwrap_or_default() {
             if let Some(state) = self.entities.get(&id).cloned() {
@@ -517,6 +528,7 @@ impl Model {
     }
 
     fn set_entity(&mut self, id: &EntityId, e: Option<Entity>) {
+        self.entities_stamp = crate::label_index::fresh_stamp();
         if let Some(old) = self.entities.remove(id) {
             self.addresses.remove(id);
             if let Some(node) = &old.entity.node
@@ -554,6 +566,7 @@ impl Model {
                 }
                 self.index
                     .update_entity(id, Arc::clone(&labels), &mut self.changes);
+                self.index.touch_entity(id);
                 self.addresses.insert(id, &e.addresses);
                 if e.kind == crate::resolve::entity::EntityKind::Host
                     && let Some(node) = &e.node

@@ -196,6 +196,21 @@ impl Model {
         runs
     }
 
+    /// A stamp that changes whenever the entities a selector matches, or any of their
+    /// contents, may have changed; `None` when the selector is not in use (not indexed).
+    /// What is computed from [`Model::members`] can be kept while the stamp stays.
+    #[must_use]
+    pub fn selector_stamp(&self, sel: &Selector) -> Option<u64> {
+        self.index.stamp(&LabelIndex::key_of(sel))
+    }
+
+    /// A stamp that changes whenever any entity does; stamps are unique in the process, so a
+    /// rebuilt model never repeats one.
+    #[must_use]
+    pub fn entities_stamp(&self) -> u64 {
+        self.entities_stamp
+    }
+
     /// The entities a selector matches, in id order (from the index when the selector is in
     /// use, else by evaluating it on every entity).
     #[must_use]
