@@ -26,7 +26,9 @@
 //!
 //! `cargo bench --bench apply_latency` runs the full size with each backend, with the default
 //! batch window and again with none (to show the floor); without `--bench` (CI) a small smoke
-//! run with nftables and iptables-nft.
+//! run with nftables and iptables-nft. `cargo bench --bench apply_latency -- steps` runs only
+//! the in-process step breakdown (Model::set, render, diff, translation), for profiling;
+//! `-- nftables` (or another backend's label) runs only the backends named.
 
 mod common;
 
@@ -116,15 +118,26 @@ fn main() {
             Backend::Iptables(Some(v)) => common::iptables_variants().contains(v),
             _ => true,
         })
+        .filter(|b| {
+            // `-- nftables` (or `iptables-nft`, `iptables-legacy`): only the backends named.
+            let named: Vec<String> = std::env::args().skip(1).collect();
+            let labels = [NFT, IPT_NFT, IPT_LEGACY].map(common::backend_label);
+            !named.iter().any(|a| labels.contains(a)) || named.contains(&common::backend_label(*b))
+        })
         .collect();
     for b in size.backends.iter().filter(|b| !backends.contains(b)) {
         println!(
-            "apply_latency: {} skipped (its commands or ipset not found)",
+            "apply_latency: {} skipped (not named, or its commands or ipset not found)",
             common::backend_label(*b)
         );
     }
 
     write_world(&client, &size, full);
+    // `-- steps`: only the in-process steps, to profile them without the agents' runs.
+    if std::env::args().any(|a| a == "steps") {
+        print_steps(&size, &in_process(&client, size.samples.min(20)));
+        return;
+    }
     let mut tables = Vec::new();
     // Backends alternate within each window, so drift hits them alike.
     for &window in size.windows {
@@ -958,7 +971,9 @@ fn print_side_by_side(size: &Size, tables: &[RunTable]) {
 struct Steps {
     case: Case,
     model_set: Duration,
+    /// A render from nothing, and one reusing the previous render's sets (as the agent does).
     render: Duration,
+    render_cached: Duration,
     diff: Duration,
     script_bytes: usize,
     /// The iptables backend's own steps: translating the ruleset, and the `ipset` and
@@ -974,13 +989,16 @@ struct Steps {
 fn in_process(client: &Client, reps: usize) -> Vec<Steps> {
     let listed = client.list_acted_on().expect("list");
     let mut model = Model::from_resources(&listed.items);
-    let base = tortie_rules::render(&model, NODE);
+    let ifaces = tortie_rules::HostInterfaces::new();
+    let mut cache = tortie_rules::SetCache::default();
+    let base = tortie_rules::render_cached(&model, NODE, &ifaces, &mut cache);
     let base_xt = XtRuleset::from_ruleset(&base).expect("iptables can say the ruleset");
     let mut out = Vec::new();
     for case in [Case::TenLocal, Case::AllLocal] {
         let stored = tortie_calc::offline::as_stored(vec![case.resource(20_000)]).remove(0);
         let key = Key::of(&stored);
         let (mut set, mut render, mut diff) = (Vec::new(), Vec::new(), Vec::new());
+        let mut render_cached = Vec::new();
         let (mut translate, mut update) = (Vec::new(), Vec::new());
         let (mut script_bytes, mut xt_bytes) = (0, 0);
         for _ in 0..reps {
@@ -990,6 +1008,11 @@ fn in_process(client: &Client, reps: usize) -> Vec<Steps> {
             let t = Instant::now();
             let new = tortie_rules::render(&model, NODE);
             render.push(t.elapsed());
+            let mut carried = cache.clone();
+            let t = Instant::now();
+            let again = tortie_rules::render_cached(&model, NODE, &ifaces, &mut carried);
+            render_cached.push(t.elapsed());
+            assert!(again == new, "a cached render must equal a fresh one");
             let t = Instant::now();
             let script = tortie_rules::update_script(&base, &new).expect("a change");
             diff.push(t.elapsed());
@@ -1014,6 +1037,7 @@ fn in_process(client: &Client, reps: usize) -> Vec<Steps> {
             case,
             model_set: p(&set, 50.0),
             render: p(&render, 50.0),
+            render_cached: p(&render_cached, 50.0),
             diff: p(&diff, 50.0),
             script_bytes,
             xt_translate: p(&translate, 50.0),
@@ -1032,6 +1056,7 @@ fn print_steps(size: &Size, steps: &[Steps]) {
                 format!("{} create", s.case.label(size)),
                 millis(s.model_set),
                 millis(s.render),
+                millis(s.render_cached),
                 millis(s.diff),
                 s.script_bytes.to_string(),
                 millis(s.xt_translate),
@@ -1046,6 +1071,7 @@ fn print_steps(size: &Size, steps: &[Steps]) {
             "case",
             "Model::set ms",
             "render ms",
+            "cached render ms",
             "update_script ms",
             "script bytes",
             "xt translate ms",

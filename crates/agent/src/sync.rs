@@ -13,7 +13,7 @@ use tortie_datastore::backend::StoreError;
 use tortie_datastore::client::{Change, ChangeStream};
 use tortie_datastore::{Client, ClientError};
 use tortie_logs::{LogPipeline, RateLimit, Stats as LogStats};
-use tortie_rules::HostInterfaces;
+use tortie_rules::{HostInterfaces, SetCache};
 use tracing::{info, warn};
 
 use crate::AgentConfig;
@@ -41,6 +41,8 @@ pub struct Agent<D: Dataplane> {
     pending_since: Option<Instant>,
     /// The node's interfaces, read at each list and drift check.
     interfaces: HostInterfaces,
+    /// Set elements of the last render, reused where the model says they did not change.
+    set_cache: SetCache,
     /// The Log action's pipeline, if the agent runs one; its rate limit follows
     /// FelixConfiguration, its counters go to the metrics.
     logs: Option<LogPipeline>,
@@ -86,6 +88,7 @@ impl<D: Dataplane> Agent<D> {
             logs: None,
             log_stats: LogStats::default(),
             interfaces: HostInterfaces::new(),
+            set_cache: SetCache::default(),
         }
     }
 
@@ -175,7 +178,12 @@ impl<D: Dataplane> Agent<D> {
         };
         self.last_attempt = Instant::now();
         self.apply_log_rate_limit();
-        let desired = tortie_rules::render_with(&self.model, &self.cfg.node, &self.interfaces);
+        let desired = tortie_rules::render_cached(
+            &self.model,
+            &self.cfg.node,
+            &self.interfaces,
+            &mut self.set_cache,
+        );
         let (chains, rules, elements) = (
             desired.chains.len(),
             desired

@@ -44,7 +44,7 @@ fn ruleset(addresses: &[&str]) -> Ruleset {
         "cali40s-test".into(),
         Set {
             kind: SetType::Nets(Family::V4),
-            elements: addresses.iter().map(|a| (*a).to_string()).collect(),
+            elements: std::sync::Arc::new(addresses.iter().map(|a| (*a).to_string()).collect()),
         },
     );
     rs.chains.insert(

@@ -89,8 +89,9 @@ fn update_body(old: &Ruleset, new: &Ruleset, stats: &mut Stats) -> String {
             .sets
             .get(name)
             .filter(|o| o.kind == set.kind)
-            .map_or(&empty, |o| &o.elements);
-        if *before == set.elements {
+            .map_or(&empty, |o| &*o.elements);
+        // A set the renderer's cache carried over is the same allocation: no comparison.
+        if std::ptr::eq(before, &*set.elements) || *before == *set.elements {
             continue;
         }
         let gone: Vec<String> = before.difference(&set.elements).cloned().collect();

@@ -2,6 +2,7 @@
 //! kept in sorted maps so that rendering, hashing and diffing are deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -53,6 +54,10 @@ impl Family {
 /// What a named set holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SetType {
+    /// Single addresses only (`type ipv4_addr`): no interval flag, because nft fetches every
+    /// element of every interval set in the table before it adds or deletes any element, which
+    /// makes each update cost in proportion to all interval sets' sizes.
+    Hosts(Family),
     /// Addresses and networks (`type ipv4_addr; flags interval`).
     Nets(Family),
     /// Address, protocol and port triples (named ports, Service backends).
@@ -65,8 +70,9 @@ pub enum SetType {
 pub struct Set {
     /// Element type.
     pub kind: SetType,
-    /// Elements.
-    pub elements: BTreeSet<String>,
+    /// Elements; shared with the renderer's cache, so an unchanged set costs no copy and
+    /// compares equal to its predecessor by pointer.
+    pub elements: Arc<BTreeSet<String>>,
 }
 
 /// A verdict map from interface name to chain (`type ifname : verdict`).

@@ -21,4 +21,4 @@ pub mod xt;
 
 pub use diff::{Stats, full_script, update_script};
 pub use ir::Ruleset;
-pub use render::{HostInterfaces, NodeConfig, render, render_with};
+pub use render::{HostInterfaces, NodeConfig, SetCache, render, render_cached, render_with};

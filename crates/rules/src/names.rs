@@ -155,6 +155,14 @@ pub fn selector_set(family: Family, key: &str) -> String {
     format!("cali{}0s-{}", family.digit(), short_hash(key, 22))
 }
 
+/// The same set when it holds networks too (an interval set): `cali40c-<hash>`. The type is
+/// in the name so that a set changing type is a new set the rules are rewritten to, never a
+/// set replaced under rules that still refer to it.
+#[must_use]
+pub fn selector_net_set(family: Family, key: &str) -> String {
+    format!("cali{}0c-{}", family.digit(), short_hash(key, 22))
+}
+
 /// A set of (address, protocol, port) triples for a named port or a Service: `cali40n-<hash>`.
 #[must_use]
 pub fn port_set(family: Family, key: &str) -> String {

@@ -241,6 +241,8 @@ pub fn rule_text(rule: &Rule, hash: &str) -> String {
 
 fn set_type_text(kind: SetType) -> &'static str {
     match kind {
+        SetType::Hosts(Family::V4) => "type ipv4_addr;",
+        SetType::Hosts(Family::V6) => "type ipv6_addr;",
         SetType::Nets(Family::V4) => "type ipv4_addr; flags interval;",
         SetType::Nets(Family::V6) => "type ipv6_addr; flags interval;",
         SetType::AddrProtoPort(Family::V4) => "type ipv4_addr . inet_proto . inet_service;",

@@ -105,3 +105,47 @@ fn equal_rulesets_need_no_transaction() {
     let a = render(&model(BASE), "node1");
     assert!(update_script(&a, &a.clone()).is_none());
 }
+
+/// A network set that joins the clients' selector turns its plain set of addresses into an
+/// interval set under another name; the rules move to it and the old set goes, in one
+/// transaction the kernel takes, both ways.
+#[test]
+fn a_set_that_gains_a_network_changes_type_in_one_transaction() {
+    let with_net = format!(
+        "{BASE}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkSet
+metadata: {{name: office, namespace: default, labels: {{role: client}}}}
+spec: {{nets: [192.0.2.0/24]}}
+"
+    );
+    let plain = render(&model(BASE), "node1");
+    let interval = render(&model(&with_net), "node1");
+    let kinds = |rs: &tortie_rules::Ruleset| -> Vec<String> {
+        rs.sets
+            .iter()
+            .filter(|(_, s)| !matches!(s.kind, tortie_rules::ir::SetType::AddrProtoPort(_)))
+            .filter(|(_, s)| s.elements.iter().any(|e| e.starts_with("10.244.")))
+            .map(|(n, s)| format!("{n} {:?}", s.kind))
+            .collect()
+    };
+    assert!(
+        kinds(&plain)
+            .iter()
+            .all(|k| k.contains("0s-") && k.contains("Hosts")),
+        "{:?}",
+        kinds(&plain)
+    );
+    assert!(
+        kinds(&interval)
+            .iter()
+            .any(|k| k.contains("0c-") && k.contains("Nets")),
+        "{:?}",
+        kinds(&interval)
+    );
+    let there = check(BASE, &with_net);
+    assert!(there.sets_changed >= 2, "{there:?}");
+    let back = check(&with_net, BASE);
+    assert!(back.sets_changed >= 2, "{back:?}");
+}

@@ -23,6 +23,7 @@ use crate::names::{self, EndpointChain, Stage};
 use endpoint::{EndpointRender, endpoint_chain, runs};
 use rules::{Owner, render_rule};
 use sets::SetBook;
+pub use sets::SetCache;
 
 /// The per-node settings rendering reads (from FelixConfiguration `default` and `node.<name>`).
 #[derive(Clone, Debug, PartialEq)]
@@ -363,10 +364,23 @@ pub fn render(model: &Model, node: &str) -> Ruleset {
 /// Renders the ruleset for one node whose interfaces are `ifaces`.
 #[must_use]
 pub fn render_with(model: &Model, node: &str, ifaces: &HostInterfaces) -> Ruleset {
+    render_cached(model, node, ifaces, &mut SetCache::default())
+}
+
+/// [`render_with`], reusing the set elements of the previous render where the model says they
+/// cannot have changed, and leaving in `cache` what the next render can reuse. The ruleset is
+/// the same as `render_with`'s.
+#[must_use]
+pub fn render_cached(
+    model: &Model,
+    node: &str,
+    ifaces: &HostInterfaces,
+    cache: &mut SetCache,
+) -> Ruleset {
     let mut b = Builder {
         model,
         cfg: NodeConfig::of(model, node),
-        book: SetBook::new(model),
+        book: SetBook::with_cache(model, std::mem::take(cache)),
         chains: BTreeMap::new(),
         maps: BTreeMap::new(),
         stars: BTreeMap::new(),
@@ -379,8 +393,10 @@ pub fn render_with(model: &Model, node: &str, ifaces: &HostInterfaces) -> Rulese
         b.host(h);
     }
     base::add_base_chains(&mut b.chains, &mut b.maps, &b.stars, &b.cfg);
+    let (sets, kept) = b.book.into_cache();
+    *cache = kept;
     Ruleset {
-        sets: b.book.sets,
+        sets,
         maps: b.maps,
         chains: b.chains,
     }

@@ -181,7 +181,8 @@ impl XtRuleset {
         let mut out = XtRuleset::default();
         for (name, set) in &rs.sets {
             let (kind, family) = match set.kind {
-                SetType::Nets(f) => (IpSetKind::Net, f),
+                // One ipset type for both: hash:net holds single addresses as well.
+                SetType::Hosts(f) | SetType::Nets(f) => (IpSetKind::Net, f),
                 SetType::AddrProtoPort(f) => (IpSetKind::IpPort, f),
             };
             let members = set
