@@ -110,7 +110,8 @@ impl<'m> SetBook<'m> {
         }
     }
 
-    /// The cache for the next render: the sets this one used.
+    /// The sets of this render, and the cache for the next one (the sets this one used;
+    /// those it no longer uses are dropped, so the cache never outgrows the ruleset).
     #[must_use]
     pub fn into_cache(self) -> (BTreeMap<String, Set>, SetCache) {
         (self.sets, self.kept)
