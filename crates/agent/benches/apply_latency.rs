@@ -110,6 +110,9 @@ fn main() {
     let tmp = TempDir::new("apply");
     let client = common::open_store(&tmp);
 
+    // `-- nftables` (or `iptables-nft`, `iptables-legacy`): only the backends named.
+    let labels = [NFT, IPT_NFT, IPT_LEGACY].map(common::backend_label);
+    let named: Vec<String> = std::env::args().filter(|a| labels.contains(a)).collect();
     let backends: Vec<Backend> = size
         .backends
         .iter()
@@ -118,12 +121,7 @@ fn main() {
             Backend::Iptables(Some(v)) => common::iptables_variants().contains(v),
             _ => true,
         })
-        .filter(|b| {
-            // `-- nftables` (or `iptables-nft`, `iptables-legacy`): only the backends named.
-            let named: Vec<String> = std::env::args().skip(1).collect();
-            let labels = [NFT, IPT_NFT, IPT_LEGACY].map(common::backend_label);
-            !named.iter().any(|a| labels.contains(a)) || named.contains(&common::backend_label(*b))
-        })
+        .filter(|b| named.is_empty() || named.contains(&common::backend_label(*b)))
         .collect();
     for b in size.backends.iter().filter(|b| !backends.contains(b)) {
         println!(

@@ -8,8 +8,10 @@
 //! The lab is stopped with SIGTERM to its own `tortie lab up` process, never with
 //! `tortie lab down`, which would also stop other labs running on the machine.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -154,33 +156,8 @@ fn lab_up(name: &str) -> (Lab, String) {
 
 /// Runs `tortie` (with the lab's datastore when given, and `stdin`); success and output.
 fn tortie(args: &[&str], store: Option<&str>, stdin: &str) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tortie"));
-    for var in ["TORTIE_DATASTORE", "DATASTORE_TYPE", "ETCD_ENDPOINTS"] {
-        cmd.env_remove(var);
-    }
-    if let Some(s) = store {
-        cmd.env("TORTIE_DATASTORE", s);
-    }
-    let mut child = cmd
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tortie runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("tortie finishes");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let run = common::run_with(args, stdin, store.map(Path::new));
+    (run.code == 0, format!("{}{}", run.stdout, run.stderr))
 }
 
 /// Probes SSH and 8080 from `admin` to the node; the cell of each traffic (`allow`, `deny`,

@@ -215,14 +215,7 @@ impl Served<'_> {
     /// # Errors
     /// Accepting a connection fails.
     pub fn serve(&mut self, socket: &ControlSocket, stop: &Arc<AtomicBool>) -> Result<(), String> {
-        self.accept_loop(&socket.listener, stop)
-    }
-
-    fn accept_loop(
-        &mut self,
-        listener: &UnixListener,
-        stop: &Arc<AtomicBool>,
-    ) -> Result<(), String> {
+        let listener = &socket.listener;
         while !stop.load(Ordering::Relaxed) {
             let stream = match listener.accept() {
                 Ok((s, _)) => s,

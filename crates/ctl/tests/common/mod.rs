@@ -1,5 +1,8 @@
 //! Running the real `tortie` binary in tests.
 
+// Each test binary uses part of these helpers.
+#![allow(dead_code)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
